@@ -1,0 +1,1 @@
+"""Vitrine's service: the API, storage, imports and the sync engine."""

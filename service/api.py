@@ -1,0 +1,87 @@
+"""The FastAPI application."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service import migrate
+from service.db import make_engine, make_sessionmaker
+from service.errors import ApiError, validation_details
+from service.establishments.router import router as establishments_router
+from service.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+
+class DatabaseBehind(RuntimeError):
+    pass
+
+
+async def prepare_database(engine: Any, settings: Settings) -> None:
+    """Migrate (embedded default) or refuse to start on an outdated schema, saying what to run."""
+    if settings.auto_migrate:
+        await migrate.upgrade(engine)
+        return
+    missing = await migrate.pending_heads(engine)
+    if missing:
+        raise DatabaseBehind("the database schema is behind this version of Vitrine: run `vitrine db upgrade` "
+                             "(or set VITRINE_AUTO_MIGRATE=true)")
+
+
+def _error_response(exc: ApiError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
+
+
+def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(settings.resolved_database_url)
+        if own_engine:
+            settings.home.mkdir(parents=True, exist_ok=True)
+            await prepare_database(app.state.engine, settings)
+        app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        yield
+        if own_engine:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Vitrine",
+        version="0.1.0",
+        summary="One canonical record per establishment, published to every directory.",
+        lifespan=lifespan,
+    )
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_details(list(exc.errors()))
+        return _error_response(ApiError(422, "validation_error", f"{len(errors)} invalid field(s)",
+                                        field=errors[0].field if errors else None, errors=errors))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error_response(ApiError(exc.status_code, code, str(exc.detail)))
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(establishments_router)
+    app.include_router(api)
+    return app

@@ -1,0 +1,61 @@
+"""API errors: JSON with a machine code, a message and the field path."""
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class ErrorDetail(BaseModel):
+    field: str | None = None
+    message: str
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+    errors: list[ErrorDetail] = []
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 errors: list[ErrorDetail] | None = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+        self.errors = errors or []
+        self.headers = headers
+
+    def body(self) -> dict[str, Any]:
+        return ErrorResponse(error=ErrorBody(code=self.code, message=self.message, field=self.field,
+                                             errors=self.errors)).model_dump()
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str, key: str):
+        super().__init__(404, "not_found", f"{what} {key!r} not found")
+
+
+def loc_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """('body', 'phones', 'additional', 0) -> 'phones.additional[0]'"""
+    path = ""
+    for part in loc:
+        if part in ("body", "query", "path", "header") and not path:
+            continue
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def validation_details(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = ()) -> list[ErrorDetail]:
+    details = []
+    for err in errors:
+        message = err["msg"].removeprefix("Value error, ")
+        details.append(ErrorDetail(field=loc_path((*prefix, *err["loc"])) or None, message=message, code=err["type"]))
+    return details

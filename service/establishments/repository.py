@@ -1,0 +1,120 @@
+"""Every establishment query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import delete, func, insert, or_, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.models import EstablishmentLabel, EstablishmentRow, Revision
+
+CHUNK = 500  # keeps IN (...) lists and executemany batches well under driver limits
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+async def get(session: AsyncSession, org_id: int, store_code: str, *, deleted: bool = False,
+              for_update: bool = False) -> EstablishmentRow | None:
+    query = select(EstablishmentRow).where(
+        EstablishmentRow.organisation_id == org_id, EstablishmentRow.store_code == store_code
+    )
+    if not deleted:
+        query = query.where(col(EstablishmentRow.deleted_at).is_(None))
+    if for_update:
+        query = query.with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def get_many(session: AsyncSession, org_id: int, store_codes: Sequence[str],
+                   *, for_update: bool = False) -> dict[str, EstablishmentRow]:
+    """Rows by store code, deleted ones included (a create revives them)."""
+    found: dict[str, EstablishmentRow] = {}
+    for chunk in _chunks(list(dict.fromkeys(store_codes))):
+        query = select(EstablishmentRow).where(
+            EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.store_code).in_(chunk)
+        )
+        if for_update:
+            query = query.with_for_update()
+        for row in (await session.exec(query)).all():
+            found[row.store_code] = row
+    return found
+
+
+async def list_page(session: AsyncSession, org_id: int, *, label: str | None, locality: str | None,
+                    status: str | None, q: str | None, after: str | None, limit: int) -> list[EstablishmentRow]:
+    query = select(EstablishmentRow).where(
+        EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)
+    )
+    if label:
+        labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
+        query = query.where(col(EstablishmentRow.id).in_(labelled))
+    if locality:
+        query = query.where(func.lower(EstablishmentRow.locality) == locality.lower())
+    if status:
+        query = query.where(EstablishmentRow.status == status)
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(col(EstablishmentRow.name).ilike(pattern),
+                                col(EstablishmentRow.store_code).ilike(pattern),
+                                col(EstablishmentRow.locality).ilike(pattern)))
+    if after:
+        query = query.where(EstablishmentRow.store_code > after)
+    query = query.order_by(EstablishmentRow.store_code).limit(limit)
+    return list((await session.exec(query)).all())
+
+
+async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert establishments, return their ids by store code."""
+    ids: dict[str, int] = {}
+    for chunk in _chunks(rows):
+        result = await session.execute(
+            insert(EstablishmentRow).returning(EstablishmentRow.id, EstablishmentRow.store_code), list(chunk)
+        )
+        ids.update({code: id_ for id_, code in result.all()})
+    return ids
+
+
+async def update_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Bulk update by primary key; each dict has `id` and the columns to set."""
+    for chunk in _chunks(rows):
+        await session.execute(update(EstablishmentRow), list(chunk))
+
+
+async def update_if_revision(session: AsyncSession, row_id: int, revision: int, values: dict[str, Any]) -> bool:
+    """Optimistic concurrency: only writes when the stored revision is still `revision`."""
+    result = await session.execute(
+        update(EstablishmentRow)
+        .where(col(EstablishmentRow.id) == row_id, col(EstablishmentRow.revision) == revision)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+async def insert_revisions(session: AsyncSession, revisions: list[dict[str, Any]]) -> None:
+    for chunk in _chunks(revisions):
+        await session.execute(insert(Revision), list(chunk))
+
+
+async def replace_labels(session: AsyncSession, labels: dict[int, list[str]]) -> None:
+    ids = list(labels)
+    for chunk in _chunks(ids):
+        await session.execute(delete(EstablishmentLabel).where(col(EstablishmentLabel.establishment_id).in_(chunk)))
+    rows = [{"establishment_id": i, "label": label} for i, names in labels.items() for label in names]
+    for chunk in _chunks(rows):
+        await session.execute(insert(EstablishmentLabel), list(chunk))
+
+
+async def revisions(session: AsyncSession, establishment_id: int, *, before: int | None,
+                    limit: int) -> list[Revision]:
+    query = select(Revision).where(Revision.establishment_id == establishment_id)
+    if before is not None:
+        query = query.where(Revision.number < before)
+    query = query.order_by(col(Revision.number).desc()).limit(limit)
+    return list((await session.exec(query)).all())

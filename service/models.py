@@ -1,0 +1,168 @@
+"""Database tables. One module: they are few, and migrations read them all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    drift_policy: str = Field(default="report", max_length=16)
+    created_at: datetime = _ts()
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    name: str = Field(max_length=100)
+    prefix: str = Field(max_length=16, unique=True)
+    key_hash: str = Field(max_length=128)
+    created_at: datetime = _ts()
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class EstablishmentRow(SQLModel, table=True):
+    """An establishment's current state. `data` is the canonical record without store_code;
+    the columns beside it are copies kept for filtering."""
+
+    __tablename__ = "establishment"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "store_code"),
+        Index("ix_establishment_org_locality", "organisation_id", "locality"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    store_code: str = Field(max_length=64)
+    name: str = Field(max_length=200)
+    status: str = Field(max_length=32)
+    locality: str = Field(max_length=100)
+    postal_code: str | None = Field(default=None, max_length=16)
+    data: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    revision: int = 1
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class EstablishmentLabel(SQLModel, table=True):
+    __tablename__ = "establishment_label"
+    __table_args__ = (Index("ix_establishment_label_label", "label"),)
+
+    establishment_id: int = Field(foreign_key="establishment.id", primary_key=True, ondelete="CASCADE")
+    label: str = Field(max_length=100, primary_key=True)
+
+
+class Revision(SQLModel, table=True):
+    """One change of one establishment: who, when, from where, and the field-level diff."""
+
+    __table_args__ = (UniqueConstraint("establishment_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    establishment_id: int = Field(foreign_key="establishment.id", index=True, ondelete="CASCADE")
+    number: int
+    action: str = Field(max_length=16)  # create | update | delete | restore
+    changes: list[dict[str, Any]] = Field(sa_column=Column(JSONType, nullable=False))
+    snapshot: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    source: str = Field(max_length=16)  # api | import | cli | campaign
+    source_ref: str | None = Field(default=None, max_length=64)
+    created_at: datetime = _ts()
+
+
+class ImportRun(SQLModel, table=True):
+    __tablename__ = "import_run"
+
+    id: str = Field(primary_key=True, max_length=36)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    filename: str = Field(max_length=255)
+    size: int
+    sha256: str = Field(max_length=64)
+    dry_run: bool
+    allow_partial: bool
+    outcome: str = Field(max_length=16)  # applied | dry_run | rejected | invalid_file
+    summary: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    report: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = _ts()
+
+
+class PlatformConnection(SQLModel, table=True):
+    """An organisation's link to one platform: its credentials (encrypted at rest) and options."""
+
+    __tablename__ = "platform_connection"
+    __table_args__ = (UniqueConstraint("organisation_id", "platform"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    platform: str = Field(max_length=32)
+    enabled: bool = True
+    credentials: str | None = Field(default=None)  # Fernet token of a JSON object
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    state: str = Field(default="connected", max_length=32)  # connected | action_required
+    state_detail: str | None = None
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class SyncTarget(SQLModel, table=True):
+    """One establishment on one platform: what it wants, what was pushed, where it stands."""
+
+    __tablename__ = "sync_target"
+    __table_args__ = (
+        UniqueConstraint("establishment_id", "platform"),
+        Index("ix_sync_target_org_platform_status", "organisation_id", "platform", "status"),
+        Index("ix_sync_target_behind", "status", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    establishment_id: int = Field(foreign_key="establishment.id", ondelete="CASCADE")
+    platform: str = Field(max_length=32)
+    status: str = Field(default="pending", max_length=32)
+    wanted_revision: int = 0
+    pushed_revision: int = 0
+    remote_id: str | None = Field(default=None, max_length=200)
+    remote_version: str | None = Field(default=None, max_length=200)  # etag, OSM version…
+    pushed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
+    attempts: int = 0
+    last_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    next_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    expected_by: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    live_url: str | None = Field(default=None, max_length=500)
+    last_error: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    updated_at: datetime = _ts()
+
+
+class SyncAttempt(SQLModel, table=True):
+    __tablename__ = "sync_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    target_id: int = Field(foreign_key="sync_target.id", index=True, ondelete="CASCADE")
+    revision: int
+    kind: str = Field(max_length=16)  # push | verify
+    started_at: datetime = _ts()
+    duration_ms: int = 0
+    http_status: int | None = None
+    outcome: str = Field(max_length=32)
+    error: str | None = None
+    field_errors: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONType))

@@ -1,0 +1,61 @@
+"""Transactional outbox: the write that creates a revision marks, in the same transaction,
+every connected platform's sync_target as wanting it; jobs are enqueued only after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import insert, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import after_commit
+from service.models import PlatformConnection, SyncTarget, utcnow
+from service.sync import dispatch
+
+
+async def connected_platforms(session: AsyncSession, org_id: int) -> list[str]:
+    query = select(PlatformConnection.platform).where(
+        PlatformConnection.organisation_id == org_id, col(PlatformConnection.enabled).is_(True)
+    )
+    return sorted((await session.exec(query)).all())
+
+
+async def record_revisions(session: AsyncSession, org_id: int, saved: Sequence[tuple[int, int]]) -> None:
+    """Mark (establishment_id, revision) as wanted on every connected platform."""
+    platforms = await connected_platforms(session, org_id)
+    if not saved or not platforms:
+        return
+    await mark_wanted(session, org_id, saved, platforms)
+
+
+async def mark_wanted(session: AsyncSession, org_id: int, saved: Sequence[tuple[int, int]],
+                      platforms: Sequence[str]) -> None:
+    now = utcnow()
+    ids = [est_id for est_id, _ in saved]
+    wanted = dict(saved)
+    existing: dict[tuple[int, str], int] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(SyncTarget.id, SyncTarget.establishment_id, SyncTarget.platform).where(
+            col(SyncTarget.establishment_id).in_(chunk), col(SyncTarget.platform).in_(platforms)
+        )
+        for target_id, est_id, platform in (await session.exec(query)).all():
+            existing[(est_id, platform)] = target_id
+    new_rows, updates = [], []
+    for est_id in ids:
+        for platform in platforms:
+            target_id = existing.get((est_id, platform))
+            values = {"wanted_revision": wanted[est_id], "status": "pending", "attempts": 0,
+                      "next_attempt_at": None, "last_error": None, "updated_at": now}
+            if target_id is None:
+                new_rows.append({"organisation_id": org_id, "establishment_id": est_id, "platform": platform,
+                                 "pushed_revision": 0, "detail": {}, **values})
+            else:
+                updates.append({"id": target_id, **values})
+    for start in range(0, len(new_rows), 500):
+        await session.execute(insert(SyncTarget), new_rows[start : start + 500])
+    for start in range(0, len(updates), 500):
+        await session.execute(update(SyncTarget), updates[start : start + 500])
+    jobs = [(est_id, platform) for est_id in ids for platform in platforms]
+    after_commit(session, lambda: dispatch.enqueue(jobs))
