@@ -16,6 +16,9 @@ from service import migrate
 from service.db import make_engine, make_sessionmaker
 from service.errors import ApiError, validation_details
 from service.establishments.router import router as establishments_router
+from service.platforms.router import router as platforms_router
+from service.sync.router import router as sync_router
+from service.sync.runtime import sync_runtime
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,8 @@ def _error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
-def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs: bool = True) -> FastAPI:
+    """`run_jobs`: in embedded mode (no Redis) the API process also runs the sync jobs."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -51,7 +55,9 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
             settings.home.mkdir(parents=True, exist_ok=True)
             await prepare_database(app.state.engine, settings)
         app.state.sessionmaker = make_sessionmaker(app.state.engine)
-        yield
+        app.state.settings = settings
+        async with sync_runtime(settings, app.state.sessionmaker, run_jobs=run_jobs):
+            yield
         if own_engine:
             await app.state.engine.dispose()
 
@@ -83,5 +89,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None) -> FastA
 
     api = APIRouter(prefix="/api/v1")
     api.include_router(establishments_router)
+    api.include_router(sync_router)
+    api.include_router(platforms_router)
     app.include_router(api)
     return app

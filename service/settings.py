@@ -22,6 +22,25 @@ class Settings(BaseSettings):
     import_max_bytes: int = 50 * 1024 * 1024
     page_size_max: int = 500
 
+    # sync engine
+    sync_max_attempts: int = 8
+    sync_backoff_base: float = 2.0  # seconds; doubles each attempt, with jitter
+    sync_backoff_max: float = 900.0
+    sync_max_wait: float = 5.0  # a rate-limit slot further out than this defers the job instead
+    sync_concurrency: int = 16  # jobs in flight per worker process
+    verify_poll_seconds: float = 60.0  # how often a listing under review is read back
+    drift_check_seconds: float = 6 * 3600.0  # how often a live listing is read back for drift
+    reconcile_seconds: int = 30
+    rate_limits: dict[str, str] = {}  # {"google": "300/60"} overrides a platform's default quota
+    google_base_url: str | None = None
+    facebook_base_url: str | None = None
+    apple_base_url: str | None = None
+
+    def platform_base_urls(self) -> dict[str, str]:
+        """VITRINE_<PLATFORM>_BASE_URL overrides, for the platforms that have one."""
+        return {name.removesuffix("_base_url"): value for name, value in self
+                if name.endswith("_base_url") and isinstance(value, str) and value}
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -30,7 +30,8 @@ async def record_revisions(session: AsyncSession, org_id: int, saved: Sequence[t
 
 
 async def mark_wanted(session: AsyncSession, org_id: int, saved: Sequence[tuple[int, int]],
-                      platforms: Sequence[str]) -> None:
+                      platforms: Sequence[str], *, force: bool = False) -> None:
+    """`force` also forgets what was last pushed, so the whole rendering is sent again."""
     now = utcnow()
     ids = [est_id for est_id, _ in saved]
     wanted = dict(saved)
@@ -48,6 +49,8 @@ async def mark_wanted(session: AsyncSession, org_id: int, saved: Sequence[tuple[
             target_id = existing.get((est_id, platform))
             values = {"wanted_revision": wanted[est_id], "status": "pending", "attempts": 0,
                       "next_attempt_at": None, "last_error": None, "updated_at": now}
+            if force:
+                values["pushed"] = None
             if target_id is None:
                 new_rows.append({"organisation_id": org_id, "establishment_id": est_id, "platform": platform,
                                  "pushed_revision": 0, "detail": {}, **values})

@@ -1,0 +1,192 @@
+"""The connector protocol: how Vitrine talks to one directory.
+
+Writing a connector for a new platform
+--------------------------------------
+A platform is a package `connectors/<key>/` with two modules:
+
+* `mapping.py`: pure functions, no I/O. `render(record) -> Rendering` turns the canonical
+  `schemas.Establishment` into the platform's payload, a dict whose top-level keys are the
+  platform's own field names (Google `phoneNumbers`, Facebook `phone`, …). Each top-level key
+  is the unit of change: the engine diffs the new rendering against the last one it pushed
+  and asks the connector to send only the keys that differ. What the platform cannot take is
+  listed in `Rendering.unsupported` with the reason: it appears in the sync status, it is
+  never dropped silently.
+* `connector.py`: a class implementing `Connector` below, doing HTTP through the one shared
+  `httpx.AsyncClient` it is given. It never touches the database or Redis, never sleeps for
+  rate limits (the engine's limiter does that before calling it), and signals trouble by
+  raising exactly one of the three errors below. Anything else it raises is treated as a bug
+  and retried like a `RetryableError`, with the traceback logged.
+
+Then declare its `PlatformInfo` (honest capabilities, channel, quotas, typical delay) and add
+the class to `connectors/registry.py`, and add an emulator to `connectors/sandbox/`. The
+contract tests in `tests/connectors/test_contract.py` run over every registered connector.
+
+Idempotency is the connector's job: a push may run twice (a worker killed after the platform
+answered but before the database recorded it). Creates must not duplicate a listing: send a
+stable request id (Google `requestId`) or look the listing up by our key first (Apple
+`partnersLocationId`, Facebook `store_number`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+import httpx
+
+from schemas import Establishment
+
+
+class Channel(StrEnum):
+    api = "api"  # pushed through the platform's API, read back where it allows
+    feed = "feed"  # delivered in a periodic file: `submitted`, never verifiable
+    manual = "manual"  # a person edits it by hand; Vitrine lists what to change
+
+
+# Canonical fields a platform may accept, for `PlatformInfo.capabilities`.
+FIELDS: tuple[str, ...] = (
+    "name", "status", "address", "geo", "phones.primary", "phones.additional", "website", "email",
+    "categories", "description", "hours.regular", "hours.special", "photos",
+)
+
+
+@dataclass(frozen=True)
+class Quota:
+    """`requests` per `per_seconds`, e.g. Quota(300, 60) for Google's 300 requests a minute."""
+
+    requests: int
+    per_seconds: float
+
+    @property
+    def interval(self) -> float:
+        return self.per_seconds / self.requests
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    key: str
+    name: str
+    channel: Channel
+    capabilities: frozenset[str]
+    quota: Quota | None  # per set of credentials (a Google Cloud project, a Facebook app…)
+    location_quota: Quota | None  # edits per listing, where the platform has such a limit
+    typical_delay: timedelta  # from an accepted push to live, as the platform documents it
+    verifiable: bool  # can Vitrine read the published listing back?
+    default_base_url: str
+    credentials: tuple[str, ...] = ()  # names of the secret fields a connection needs
+    options: tuple[str, ...] = ()  # names of the non-secret settings (account id, page id…)
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str | None
+    message: str
+
+
+class ConnectorError(Exception):
+    def __init__(self, message: str, *, http_status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.http_status = http_status
+
+
+class RetryableError(ConnectorError):
+    """Try again later: throttling, 5xx, timeouts. `retry_after` in seconds when the platform
+    says (Retry-After, Facebook's estimated_time_to_regain_access)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, http_status: int | None = None,
+                 throttled: bool = False):
+        super().__init__(message, http_status=http_status)
+        self.retry_after = retry_after
+        self.throttled = throttled
+
+
+class ActionRequired(ConnectorError):
+    """Only a person can unblock it: credentials expired, listing unverified, ownership…"""
+
+    def __init__(self, reason: str, *, http_status: int | None = None):
+        super().__init__(reason, http_status=http_status)
+        self.reason = reason
+
+
+class Rejected(ConnectorError):
+    """The platform refuses this content for good; retrying the same data cannot help."""
+
+    def __init__(self, message: str, field_errors: list[FieldError] | None = None, *,
+                 http_status: int | None = None):
+        super().__init__(message, http_status=http_status)
+        self.field_errors = field_errors or []
+
+
+@dataclass
+class Rendering:
+    payload: dict[str, Any]
+    unsupported: dict[str, str] = field(default_factory=dict)  # canonical field -> why it was not sent
+
+
+PushState = Literal["awaiting_review", "submitted", "live"]
+
+
+@dataclass
+class PushResult:
+    remote_id: str
+    state: PushState  # where the listing stands right after this push
+    http_status: int | None = None
+    remote_version: str | None = None  # etag / version for the next conditional update
+    live_url: str | None = None
+    created: bool = False
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+ReadState = Literal["live", "awaiting_review", "action_required", "failed"]
+
+
+@dataclass
+class ReadBack:
+    """What the platform shows now, compared by the connector with what was pushed."""
+
+    state: ReadState
+    mismatched: list[str] = field(default_factory=list)  # rendered keys whose live value differs
+    pending: list[str] = field(default_factory=list)  # keys still under review
+    third_party: list[str] = field(default_factory=list)  # keys the platform changed on its own
+    live_url: str | None = None
+    remote_version: str | None = None
+    message: str | None = None
+    http_status: int | None = None
+
+
+@dataclass
+class PushContext:
+    """What the engine knows of this listing on this platform."""
+
+    store_code: str
+    remote_id: str | None
+    remote_version: str | None
+    previous: dict[str, Any] | None  # the payload last pushed, None before the first push
+    changed: list[str]  # top-level payload keys that differ from `previous` (all on a create)
+    request_id: str  # stable per establishment and platform: use it for idempotent creates
+
+
+@runtime_checkable
+class Connector(Protocol):
+    info: ClassVar[PlatformInfo]
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
+                 options: Mapping[str, Any]) -> None: ...
+
+    def render(self, record: Establishment) -> Rendering:
+        """Pure: canonical record -> platform payload (usually `mapping.render`)."""
+
+    async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
+        """Create the listing (no `ctx.remote_id`) or send the `ctx.changed` keys."""
+
+    async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:
+        """Read the published listing and compare it with `pushed` (the last payload sent)."""
+
+
+def expected_by(info: PlatformInfo, now: datetime) -> datetime:
+    return now + info.typical_delay

@@ -1,0 +1,81 @@
+"""HTTP for connectors: one call with short in-call retries (tenacity), mapped to the three errors.
+
+Connection failures and 502/503 are retried a few times within the call (under a second in
+all); what still fails becomes a `RetryableError` and the engine's longer, deferred retry takes
+over. Read timeouts are not retried here: the request may have been applied, so the engine
+retries the whole push, whose creates are idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
+from connectors.base import RetryableError
+
+TRANSIENT_STATUSES = {502, 503}
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+
+class _Transient(Exception):
+    def __init__(self, response: httpx.Response):
+        self.response = response
+
+
+def _retry_in_call(exc: BaseException) -> bool:
+    return isinstance(exc, _Transient | httpx.ConnectError | httpx.ConnectTimeout | httpx.RemoteProtocolError)
+
+
+async def request(client: httpx.AsyncClient, method: str, url: str, *, attempts: int = 3,
+                  **kwargs: Any) -> httpx.Response:
+    """Send one request; return the response whatever its status, except transient failures,
+    which are retried and finally raised as `RetryableError`."""
+    kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+    try:
+        async for attempt in AsyncRetrying(stop=stop_after_attempt(attempts),
+                                           wait=wait_exponential_jitter(initial=0.1, max=1.0),
+                                           retry=retry_if_exception(_retry_in_call), reraise=True):
+            with attempt:
+                response = await client.request(method, url, **kwargs)
+                if response.status_code in TRANSIENT_STATUSES:
+                    raise _Transient(response)
+                return response
+    except _Transient as exc:
+        raise RetryableError(f"{method} {_path(url)}: HTTP {exc.response.status_code} after {attempts} tries",
+                             http_status=exc.response.status_code,
+                             retry_after=retry_after_seconds(exc.response)) from None
+    except httpx.TimeoutException as exc:
+        raise RetryableError(f"{method} {_path(url)}: timed out ({type(exc).__name__})") from None
+    except httpx.TransportError as exc:
+        raise RetryableError(f"{method} {_path(url)}: {type(exc).__name__}: {exc}") from None
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def retry_after_seconds(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+        from datetime import UTC, datetime
+
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
+        except (TypeError, ValueError):
+            return None
+
+
+def _path(url: str) -> str:
+    """The URL without its query string: query strings can carry tokens (Facebook access_token)."""
+    return url.split("?", 1)[0]
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return None

@@ -1,0 +1,81 @@
+"""Propagation status bodies (per establishment × platform)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class SyncStatus(StrEnum):
+    not_connected = "not_connected"
+    pending = "pending"
+    in_progress = "in_progress"
+    awaiting_review = "awaiting_review"
+    submitted = "submitted"
+    live = "live"
+    drifted = "drifted"
+    action_required = "action_required"
+    failed = "failed"
+
+
+class SyncTargetPublic(BaseModel):
+    store_code: str
+    platform: str
+    status: SyncStatus
+    wanted_revision: int
+    pushed_revision: int
+    attempts: int
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None
+    expected_by: datetime | None
+    live_url: str | None
+    last_error: str | None
+    remote_id: str | None = None
+    detail: dict[str, Any] = Field(default_factory=dict, description=(
+        "`unsupported`: canonical fields this platform cannot take, with why; `drift`: fields the platform "
+        "shows differently; `pending`: fields under review; `field_errors`: the platform's own messages."))
+
+
+class SyncSummary(BaseModel):
+    platforms: dict[str, dict[str, int]] = Field(description="platform -> status -> count")
+    totals: dict[str, int]
+
+
+class SyncAttemptPublic(BaseModel):
+    id: int
+    revision: int
+    kind: str
+    started_at: datetime
+    duration_ms: int
+    http_status: int | None
+    outcome: str
+    error: str | None
+    field_errors: list[dict[str, Any]] | None
+
+
+class QuotaPublic(BaseModel):
+    requests: int
+    per_seconds: float
+
+
+class PlatformPublic(BaseModel):
+    key: str
+    name: str
+    channel: str
+    capabilities: list[str]
+    quota: QuotaPublic | None
+    location_quota: QuotaPublic | None
+    typical_delay_seconds: int
+    verifiable: bool
+    connection: str = Field(description="not_connected | connected | disabled | action_required")
+    notes: str = ""
+
+
+class ConnectionCreate(BaseModel):
+    credentials: dict[str, str] = Field(default_factory=dict, description="Secret values; stored encrypted, never returned.")
+    options: dict[str, Any] = Field(default_factory=dict, description="Account/page/org ids, `base_url`.")
+
+
+class SyncRequest(BaseModel):
+    platform: str | None = None

@@ -1,0 +1,339 @@
+"""Push and verify one establishment on one platform.
+
+Both functions take ids, reload everything, and are safe to run twice: a target already at
+its wanted revision is a no-op, and creates are idempotent in the connectors. No database
+transaction is held open across an HTTP call: load (short transaction), call the platform,
+record (short transaction). What to do next comes back as a `Next` for the job layer (arq or
+the in-process runner) to schedule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from connectors.base import (
+    ActionRequired,
+    Connector,
+    ConnectorError,
+    PushContext,
+    ReadBack,
+    Rejected,
+    RetryableError,
+)
+from connectors.registry import CONNECTORS
+from schemas import Establishment
+from service.db import unit_of_work
+from service.models import EstablishmentRow, Organisation, PlatformConnection, SyncAttempt, SyncTarget, utcnow
+from service.platforms.credentials import CredentialsError, decrypt
+from service.platforms.service import base_url
+from service.settings import Settings
+from service.sync.limiter import Limit, Limiter, acquire
+from service.sync.quotas import quotas_for
+
+log = logging.getLogger("vitrine.sync")
+ACTIVE = ("pending", "in_progress")
+VERIFIED = ("awaiting_review", "live", "drifted")
+
+
+@dataclass
+class Next:
+    """What the job layer should schedule after this run."""
+
+    push_in: float | None = None  # run the push job again after this many seconds
+    verify_in: float | None = None  # read the listing back after this many seconds
+
+
+@dataclass
+class Deps:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    client: httpx.AsyncClient
+    limiter: Limiter
+    settings: Settings
+    _connectors: dict[tuple[int, Any], Connector] = field(default_factory=dict)
+
+    def connector(self, connection: PlatformConnection) -> Connector:
+        """One connector per connection version, so token caches live across jobs."""
+        key = (connection.id, connection.updated_at)  # type: ignore[assignment]
+        if key not in self._connectors:
+            cls = CONNECTORS[connection.platform]
+            self._connectors[key] = cls(self.client, base_url(self.settings, connection),
+                                        decrypt(connection.credentials, self.settings), connection.options)
+        return self._connectors[key]
+
+
+def request_id(org_id: int, store_code: str, platform: str) -> str:
+    """Stable per establishment and platform, ≤ 50 characters (Google's requestId limit)."""
+    return "vitrine-" + hashlib.sha256(f"{org_id}:{store_code}:{platform}".encode()).hexdigest()[:40]
+
+
+def changed_keys(previous: dict[str, Any] | None, payload: dict[str, Any]) -> list[str]:
+    if previous is None:
+        return sorted(payload)
+    return sorted(k for k in payload.keys() | previous.keys() if previous.get(k) != payload.get(k))
+
+
+def backoff(settings: Settings, attempt: int, retry_after: float | None) -> float:
+    delay = min(settings.sync_backoff_max, settings.sync_backoff_base * 2 ** max(0, attempt - 1))
+    delay = delay * (0.5 + random.random() / 2)  # jitter: spreads a thundering herd
+    return max(delay, retry_after or 0.0)
+
+
+async def _target(session: AsyncSession, establishment_id: int, platform: str) -> SyncTarget | None:
+    query = select(SyncTarget).where(SyncTarget.establishment_id == establishment_id,
+                                     SyncTarget.platform == platform).with_for_update()
+    return (await session.exec(query)).first()
+
+
+async def _connection(session: AsyncSession, org_id: int, platform: str) -> PlatformConnection | None:
+    query = select(PlatformConnection).where(PlatformConnection.organisation_id == org_id,
+                                             PlatformConnection.platform == platform)
+    return (await session.exec(query)).first()
+
+
+@dataclass
+class _Loaded:
+    target_id: int
+    org_id: int
+    revision: int
+    record: Establishment
+    connection: PlatformConnection
+    remote_id: str | None
+    remote_version: str | None
+    pushed: dict[str, Any] | None
+    attempts: int
+
+
+async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await _target(session, establishment_id, platform)
+        if target is None:
+            return None
+        if target.status not in ACTIVE and target.wanted_revision <= target.pushed_revision:
+            return None  # already done: a duplicate or late job
+        row = await session.get(EstablishmentRow, establishment_id)
+        connection = await _connection(session, target.organisation_id, platform)
+        now = utcnow()
+        if connection is None or not connection.enabled:
+            target.status, target.last_error, target.updated_at = "not_connected", None, now
+            return None
+        if row is None or row.deleted_at is not None:
+            target.status, target.updated_at = "action_required", now
+            target.last_error = "deleted in Vitrine: the listing was left as it is on the platform; remove it there by hand"
+            target.pushed_revision = target.wanted_revision
+            return None
+        record = Establishment.model_validate({"store_code": row.store_code, **row.data})
+        target.status, target.updated_at = "in_progress", now
+        remote_id = target.remote_id or record.platform_ids.get(platform)
+        return _Loaded(target.id, target.organisation_id, row.revision, record, connection,  # type: ignore[arg-type]
+                       remote_id, target.remote_version, target.pushed if target.remote_id else None,
+                       target.attempts)
+
+
+async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
+    loaded = await _load_for_push(deps, establishment_id, platform)
+    if loaded is None:
+        return Next()
+    try:
+        connector = deps.connector(loaded.connection)
+    except CredentialsError as exc:
+        await _record_push(deps, loaded, None, ActionRequired(str(exc)), 0, [], {})
+        return Next()
+    rendering = connector.render(loaded.record)
+    changed = changed_keys(loaded.pushed, rendering.payload)
+    if loaded.remote_id and loaded.pushed is not None and not changed:
+        return await _nothing_to_send(deps, loaded, rendering.unsupported)
+    info = connector.info
+    limits = [Limit(f"{platform}:{loaded.connection.id}:loc:{loaded.remote_id}", q)
+              for q in [quotas_for(deps.settings, platform)[1]] if q and loaded.remote_id]
+    limits += [Limit(f"{platform}:{loaded.connection.id}", q) for q in [quotas_for(deps.settings, platform)[0]] if q]
+    slept = await acquire(deps.limiter, limits, deps.settings.sync_max_wait)
+    if slept is not None and slept < 0:
+        await _defer(deps, loaded.target_id, -slept)
+        return Next(push_in=-slept)
+    ctx = PushContext(loaded.record.store_code, loaded.remote_id, loaded.remote_version, loaded.pushed,
+                      changed, request_id(loaded.org_id, loaded.record.store_code, platform))
+    started = time.monotonic()
+    outcome: Any
+    try:
+        outcome = await connector.push(loaded.record, rendering, ctx)
+    except ConnectorError as exc:
+        outcome = exc
+    except Exception as exc:  # a connector bug: logged with its traceback, retried like a transient error
+        log.exception("sync.push.crashed platform=%s establishment=%s", platform, establishment_id)
+        outcome = RetryableError(f"internal error in the {platform} connector: {type(exc).__name__}: {exc}")
+    duration = int((time.monotonic() - started) * 1000)
+    return await _record_push(deps, loaded, outcome, duration, changed, rendering.payload,
+                              unsupported=rendering.unsupported, expected=info.typical_delay)
+
+
+async def _defer(deps: Deps, target_id: int, seconds: float) -> None:
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await session.get(SyncTarget, target_id)
+        if target is not None:
+            target.next_attempt_at = utcnow() + timedelta(seconds=seconds)
+
+
+async def _nothing_to_send(deps: Deps, loaded: _Loaded, unsupported: dict[str, str]) -> Next:
+    """The new revision changes nothing this platform shows (say, an email for Google)."""
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await session.get(SyncTarget, loaded.target_id, with_for_update=True)
+        if target is None:
+            return Next()
+        target.pushed_revision = max(target.pushed_revision, loaded.revision)
+        target.status = target.detail.get("last_state", "live") if target.wanted_revision <= loaded.revision else "pending"
+        target.detail = {**target.detail, "unsupported": unsupported, "sent": []}
+        target.updated_at = utcnow()
+        return Next(push_in=0) if target.status == "pending" else Next()
+
+
+async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int, changed: list[str],
+                       payload: dict[str, Any], unsupported: dict[str, str] | None = None,
+                       expected: timedelta | None = None) -> Next:
+    settings = deps.settings
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await session.get(SyncTarget, loaded.target_id, with_for_update=True)
+        if target is None:
+            return Next()
+        now = utcnow()
+        attempt = SyncAttempt(target_id=target.id, revision=loaded.revision, kind="push", started_at=now,  # type: ignore[arg-type]
+                              duration_ms=duration, outcome="ok")
+        target.last_attempt_at, target.updated_at = now, now
+        nxt = Next()
+        if isinstance(outcome, ConnectorError):
+            attempt.http_status, attempt.error = outcome.http_status, outcome.message
+            target.last_error = outcome.message
+            if isinstance(outcome, RetryableError):
+                target.attempts += 1
+                attempt.outcome = "throttled" if outcome.throttled else "retry"
+                if target.attempts >= settings.sync_max_attempts:
+                    target.status, attempt.outcome = "failed", "gave_up"
+                    target.last_error = f"gave up after {target.attempts} attempts: {outcome.message}"
+                    target.next_attempt_at = None
+                else:
+                    delay = backoff(settings, target.attempts, outcome.retry_after)
+                    target.status, target.next_attempt_at = "in_progress", now + timedelta(seconds=delay)
+                    nxt.push_in = delay
+            elif isinstance(outcome, ActionRequired):
+                target.status, attempt.outcome, target.next_attempt_at = "action_required", "action_required", None
+                target.pushed_revision = loaded.revision
+            elif isinstance(outcome, Rejected):
+                target.status, attempt.outcome, target.next_attempt_at = "failed", "rejected", None
+                attempt.field_errors = [{"field": e.field, "message": e.message} for e in outcome.field_errors]
+                target.detail = {**target.detail, "field_errors": attempt.field_errors}
+                target.pushed_revision = loaded.revision
+        else:
+            result = outcome
+            attempt.http_status = result.http_status
+            attempt.outcome = "created" if result.created else "sent"
+            target.remote_id = result.remote_id
+            target.remote_version = result.remote_version or target.remote_version
+            target.pushed = payload
+            target.pushed_revision = loaded.revision
+            target.attempts, target.last_error = 0, None
+            target.status = result.state
+            target.live_url = result.live_url or target.live_url
+            target.expected_by = now + expected if expected and result.state != "live" else None
+            target.detail = {"unsupported": unsupported or {}, "sent": changed, "last_state": result.state,
+                             **({"push": result.detail} if result.detail else {})}
+            verifiable = CONNECTORS[target.platform].info.verifiable
+            if verifiable:
+                delay = settings.verify_poll_seconds if result.state == "awaiting_review" else 0.0
+                target.next_attempt_at = now + timedelta(seconds=delay)
+                nxt.verify_in = delay
+            else:
+                target.next_attempt_at = None
+        session.add(attempt)
+        if target.wanted_revision > target.pushed_revision and target.status not in ("in_progress",):
+            target.status = "pending"  # edited while we pushed: go again with the newest state
+            nxt.push_in = 0.0
+        log.info("sync.push.%s platform=%s store_code=%s revision=%s status=%s", attempt.outcome,
+                 target.platform, loaded.record.store_code, loaded.revision, target.status)
+        return nxt
+
+
+async def verify(deps: Deps, establishment_id: int, platform: str) -> Next:
+    """Read the listing back: `live` when it matches what was pushed, `drifted` when not."""
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await _target(session, establishment_id, platform)
+        if target is None or target.status not in VERIFIED or not target.remote_id or target.pushed is None:
+            return Next()
+        connection = await _connection(session, target.organisation_id, platform)
+        org = await session.get(Organisation, target.organisation_id)
+        if connection is None or not CONNECTORS[platform].info.verifiable:
+            return Next()
+        remote_id, pushed, target_id = target.remote_id, target.pushed, target.id
+        policy = org.drift_policy if org else "report"
+    started = time.monotonic()
+    try:
+        readback: ReadBack | ConnectorError = await deps.connector(connection).read_back(remote_id, pushed)
+    except ConnectorError as exc:
+        readback = exc
+    except Exception as exc:
+        log.exception("sync.verify.crashed platform=%s establishment=%s", platform, establishment_id)
+        readback = RetryableError(f"internal error in the {platform} connector: {exc}")
+    duration = int((time.monotonic() - started) * 1000)
+    return await _record_verify(deps, target_id, readback, duration, policy)
+
+
+async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorError, duration: int,
+                         policy: str) -> Next:
+    settings = deps.settings
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await session.get(SyncTarget, target_id, with_for_update=True)
+        if target is None or target.status not in VERIFIED:
+            return Next()
+        now = utcnow()
+        attempt = SyncAttempt(target_id=target_id, revision=target.pushed_revision, kind="verify", started_at=now,
+                              duration_ms=duration, outcome="ok")
+        session.add(attempt)
+        target.updated_at = now
+        poll, drift_check = settings.verify_poll_seconds, settings.drift_check_seconds
+        if isinstance(rb, ConnectorError):
+            attempt.outcome, attempt.error, attempt.http_status = "error", rb.message, rb.http_status
+            if isinstance(rb, ActionRequired):
+                target.status, target.last_error, target.next_attempt_at = "action_required", rb.message, None
+                return Next()
+            target.next_attempt_at = now + timedelta(seconds=poll)
+            return Next(verify_in=poll)
+        attempt.http_status = rb.http_status
+        target.live_url = rb.live_url or target.live_url
+        target.remote_version = rb.remote_version or target.remote_version
+        drift = sorted(set(rb.mismatched) - set(rb.pending) | set(rb.third_party))
+        detail = {k: v for k, v in target.detail.items() if k not in ("drift", "pending")}
+        if rb.state in ("action_required", "failed"):
+            target.status, target.last_error, target.next_attempt_at = rb.state, rb.message, None
+            attempt.outcome = rb.state
+            target.detail = detail
+            return Next()
+        if drift:
+            attempt.outcome = "drifted"
+            target.detail = {**detail, "drift": drift}
+            if policy == "repair":
+                target.status = "pending"
+                target.pushed = {k: v for k, v in target.pushed.items() if k not in drift}  # type: ignore[union-attr]
+                target.last_error = f"drift repaired: {', '.join(drift)} re-sent"
+                return Next(push_in=0.0)
+            target.status, target.last_error = "drifted", f"the platform shows other values for {', '.join(drift)}"
+            target.next_attempt_at = now + timedelta(seconds=drift_check)
+            return Next(verify_in=drift_check)
+        if rb.state == "awaiting_review" or rb.pending:
+            attempt.outcome = "pending"
+            target.status, target.detail = "awaiting_review", {**detail, "pending": sorted(rb.pending)}
+            target.next_attempt_at = now + timedelta(seconds=poll)
+            return Next(verify_in=poll)
+        attempt.outcome = "live"
+        target.status, target.verified_at, target.last_error, target.expected_by = "live", now, None, None
+        target.detail = {**detail, "last_state": "live"}
+        target.next_attempt_at = now + timedelta(seconds=drift_check)
+        return Next(verify_in=drift_check)

@@ -1,0 +1,105 @@
+"""Rate limiting shared by every worker: GCRA (generic cell rate algorithm).
+
+Each limit is one key holding a theoretical arrival time (TAT). `reserve()` books the next free
+slot atomically and returns how long to wait for it; callers sleep that long, then send. With
+a burst of one slot this paces requests evenly at the platform's rate, which keeps any window
+the platform counts in (fixed or sliding) under its quota: throttled answers stay the exception.
+
+A reservation further away than `max_wait` is not booked: the caller defers the whole job
+instead of holding a worker slot (a site edited ten times a minute on Google, say).
+
+`RedisLimiter` keeps the state in Redis (a Lua script using Redis's own clock, so workers on
+several machines agree); `LocalLimiter` is the same algorithm in-process for embedded mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Protocol
+
+from redis.asyncio import Redis
+
+from connectors.base import Quota
+
+SAFETY = 0.98  # run at 98 % of the documented rate: clocks and windows are never exact
+
+
+@dataclass(frozen=True)
+class Limit:
+    key: str
+    quota: Quota
+    burst: int = 1
+
+    @property
+    def interval(self) -> float:
+        return self.quota.interval / SAFETY
+
+
+class Limiter(Protocol):
+    async def reserve(self, limit: Limit, max_wait: float) -> float | None:
+        """Seconds to wait for a booked slot, or None (nothing booked) if it is over `max_wait`."""
+
+
+_GCRA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local interval = tonumber(ARGV[1])
+local tolerance = interval * (tonumber(ARGV[2]) - 1)
+local max_wait = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+if wait > max_wait then return tostring(-wait) end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], tostring(new_tat), 'PX', math.ceil((new_tat - now) * 1000) + 1000)
+return tostring(wait)
+"""
+
+
+class RedisLimiter:
+    def __init__(self, redis: Redis, prefix: str = "vitrine:rl:"):
+        self.redis = redis
+        self.prefix = prefix
+        self._script = redis.register_script(_GCRA)
+
+    async def reserve(self, limit: Limit, max_wait: float) -> float | None:
+        raw = await self._script(keys=[self.prefix + limit.key],
+                                 args=[repr(limit.interval), limit.burst, repr(max_wait)])
+        wait = float(raw)
+        return None if wait < 0 else wait
+
+
+class LocalLimiter:
+    def __init__(self) -> None:
+        self._tat: dict[str, float] = {}
+        self._lock = asyncio.Lock()
+
+    async def reserve(self, limit: Limit, max_wait: float) -> float | None:
+        async with self._lock:
+            now = time.monotonic()
+            tat = max(self._tat.get(limit.key, 0.0), now)
+            wait = max(0.0, tat - limit.interval * (limit.burst - 1) - now)
+            if wait > max_wait:
+                return None
+            self._tat[limit.key] = tat + limit.interval
+            return wait
+
+
+async def acquire(limiter: Limiter, limits: list[Limit], max_wait: float) -> float | None:
+    """Book a slot on every limit in turn and sleep until they are all due.
+
+    Returns the seconds slept, or the (negative of the) delay to defer by when a limit is too
+    far out; the most constraining (per-listing) limit should come first so a deferral books
+    nothing on the shared one."""
+    slept = 0.0
+    for limit in limits:
+        wait = await limiter.reserve(limit, max_wait)
+        if wait is None:
+            return -max(limit.interval, max_wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+            slept += wait
+    return slept

@@ -1,0 +1,74 @@
+"""`/api/v1/sync` and `/api/v1/establishments/{code}/sync`: where every change stands."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from schemas.sync import SyncAttemptPublic, SyncRequest, SyncStatus, SyncSummary, SyncTargetPublic
+from service.deps import PrincipalDep, SessionDep
+from service.errors import ApiError, ErrorResponse
+from service.establishments.service import get_or_404
+from service.pagination import Page, decode_cursor, encode_cursor
+from service.sync import outbox
+from service.sync import repository as repo
+from service.sync.service import public_row, summarise
+
+router = APIRouter(tags=["sync"], responses={401: {"model": ErrorResponse}})
+
+
+@router.get("/sync", response_model=Page[SyncTargetPublic])
+async def list_sync(session: SessionDep, who: PrincipalDep, platform: str | None = None,
+                    status: SyncStatus | None = None, label: str | None = None, cursor: str | None = None,
+                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Page[SyncTargetPublic]:
+    after = decode_cursor(cursor)
+    rows = await repo.page(session, who.organisation_id, platform=platform, status=status, label=label,
+                           after=tuple(after) if after else None, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=[public_row(t, code) for t, code in rows],
+                next_cursor=encode_cursor([rows[-1][1], rows[-1][0].platform]) if more else None)
+
+
+@router.get("/sync/summary", response_model=SyncSummary)
+async def sync_summary(session: SessionDep, who: PrincipalDep, label: str | None = None) -> SyncSummary:
+    return summarise(await repo.summary(session, who.organisation_id, label))
+
+
+@router.get("/establishments/{store_code}/sync", response_model=list[SyncTargetPublic],
+            responses={404: {"model": ErrorResponse}})
+async def establishment_sync(store_code: str, session: SessionDep, who: PrincipalDep) -> list[SyncTargetPublic]:
+    await get_or_404(session, who.organisation_id, store_code)
+    rows = await repo.page(session, who.organisation_id, store_code=store_code, limit=100)
+    return [public_row(t, code) for t, code in rows]
+
+
+@router.post("/establishments/{store_code}/sync", response_model=list[SyncTargetPublic], status_code=202,
+             responses={404: {"model": ErrorResponse}})
+async def force_sync(store_code: str, session: SessionDep, who: PrincipalDep,
+                     body: SyncRequest | None = None) -> list[SyncTargetPublic]:
+    """Push the current record again (to every connected platform, or one)."""
+    row = await get_or_404(session, who.organisation_id, store_code)
+    platforms = await outbox.connected_platforms(session, who.organisation_id)
+    if body and body.platform:
+        if body.platform not in platforms:
+            raise ApiError(404, "not_connected", f"{body.platform!r} is not connected for this organisation",
+                           field="platform")
+        platforms = [body.platform]
+    await outbox.mark_wanted(session, who.organisation_id, [(row.id, row.revision)], platforms, force=True)  # type: ignore[list-item]
+    rows = await repo.page(session, who.organisation_id, store_code=store_code, limit=100)
+    return [public_row(t, code) for t, code in rows]
+
+
+@router.get("/establishments/{store_code}/sync/{platform}/attempts", response_model=Page[SyncAttemptPublic],
+            responses={404: {"model": ErrorResponse}})
+async def list_attempts(store_code: str, platform: str, session: SessionDep, who: PrincipalDep,
+                        cursor: str | None = None,
+                        limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[SyncAttemptPublic]:
+    rows = await repo.page(session, who.organisation_id, store_code=store_code, platform=platform, limit=1)
+    if not rows:
+        raise ApiError(404, "not_found", f"no sync target for {store_code!r} on {platform!r}")
+    found = await repo.attempts(session, rows[0][0].id, decode_cursor(cursor), limit + 1)  # type: ignore[arg-type]
+    more = len(found) > limit
+    found = found[:limit]
+    return Page(items=[SyncAttemptPublic.model_validate(a, from_attributes=True) for a in found],
+                next_cursor=encode_cursor(found[-1].id) if more else None)

@@ -1,0 +1,109 @@
+"""Embedded mode: the same job functions, run in-process by asyncio tasks.
+
+Used when no `VITRINE_REDIS_URL` is set (the demo, a single-machine install). Jobs are keyed
+like arq's (kind, establishment, platform): a key already queued is not queued twice, and a
+key requested while it runs runs once more afterwards, with the newest state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from service.db import unit_of_work
+from service.models import utcnow
+from service.sync import engine
+from service.sync import repository as repo
+from service.sync.engine import Deps, Next
+
+log = logging.getLogger("vitrine.sync")
+Key = tuple[str, int, str]
+
+
+class LocalRunner:
+    def __init__(self, deps: Deps, concurrency: int = 16, reconcile_seconds: float = 30.0):
+        self.deps = deps
+        self.concurrency = concurrency
+        self.reconcile_seconds = reconcile_seconds
+        self._queue: asyncio.Queue[Key] = asyncio.Queue()
+        self._scheduled: set[Key] = set()
+        self._running: set[Key] = set()
+        self._again: set[Key] = set()
+        self._timers: dict[Key, asyncio.TimerHandle] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
+        self._tasks.append(asyncio.create_task(self._reconcile_forever()))
+
+    async def stop(self) -> None:
+        for handle in self._timers.values():
+            handle.cancel()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
+        for establishment_id, platform in jobs:
+            await self.schedule("push", establishment_id, platform, 0.0)
+
+    async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
+        key = (kind, establishment_id, platform)
+        if key in self._running:
+            self._again.add(key)
+            return
+        if key in self._scheduled:
+            return
+        self._scheduled.add(key)
+        if delay > 0:
+            self._timers[key] = asyncio.get_running_loop().call_later(delay, self._release, key)
+        else:
+            self._queue.put_nowait(key)
+
+    def _release(self, key: Key) -> None:
+        self._timers.pop(key, None)
+        self._queue.put_nowait(key)
+
+    @property
+    def busy(self) -> int:
+        """Jobs queued or running now (deferred ones not counted)."""
+        return self._queue.qsize() + len(self._running)
+
+    async def _work(self) -> None:
+        while True:
+            key = await self._queue.get()
+            self._scheduled.discard(key)
+            self._running.add(key)
+            kind, establishment_id, platform = key
+            try:
+                run = engine.push if kind == "push" else engine.verify
+                nxt = await run(self.deps, establishment_id, platform)
+            except Exception:
+                log.exception("sync.job.crashed kind=%s establishment=%s platform=%s", *key)
+                nxt = Next(push_in=self.deps.settings.sync_backoff_base) if kind == "push" else Next()
+            finally:
+                self._running.discard(key)
+            if key in self._again:
+                self._again.discard(key)
+                await self.schedule(kind, establishment_id, platform, 0.0)
+            if nxt.push_in is not None:
+                await self.schedule("push", establishment_id, platform, nxt.push_in)
+            if nxt.verify_in is not None:
+                await self.schedule("verify", establishment_id, platform, nxt.verify_in)
+
+    async def reconcile(self) -> int:
+        async with unit_of_work(self.deps.sessionmaker) as session:
+            due = await repo.due(session, utcnow())
+        for establishment_id, platform, kind in due:
+            await self.schedule(kind, establishment_id, platform, 0.0)
+        return len(due)
+
+    async def _reconcile_forever(self) -> None:
+        while True:
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("sync.reconcile.failed")
+            await asyncio.sleep(self.reconcile_seconds)

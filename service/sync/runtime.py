@@ -1,0 +1,52 @@
+"""Installing the process's dispatcher: arq when Redis is configured, else in-process jobs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.settings import Settings
+from service.sync import dispatch
+from service.sync.engine import Deps
+from service.sync.limiter import LocalLimiter
+
+
+@asynccontextmanager
+async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[AsyncSession], *,
+                       run_jobs: bool = True) -> AsyncIterator[object | None]:
+    """Yields the dispatcher (an `ArqDispatcher` or a started `LocalRunner`), or None."""
+    previous = dispatch.current()
+    if settings.redis_url:
+        from arq import create_pool
+        from arq.connections import RedisSettings
+
+        from service.sync.tasks import ArqDispatcher
+
+        pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
+        dispatcher = ArqDispatcher(pool)
+        dispatch.install(dispatcher)
+        try:
+            yield dispatcher
+        finally:
+            dispatch.install(previous)
+            await pool.aclose()
+        return
+    if not run_jobs:
+        yield None
+        return
+    from service.sync.runner import LocalRunner
+
+    async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as client:
+        runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), settings.sync_concurrency,
+                             settings.reconcile_seconds)
+        await runner.start()
+        dispatch.install(runner)
+        try:
+            yield runner
+        finally:
+            dispatch.install(previous)
+            await runner.stop()

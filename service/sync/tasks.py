@@ -1,0 +1,75 @@
+"""arq jobs: the only module that knows arq.
+
+Job ids are fixed per target (`sync:{establishment}:{platform}`), so rapid edits coalesce into
+one push of the latest state; arq refuses a second job with an id that is queued or running,
+and the push re-checks the wanted revision after it finishes. The reconciler cron re-enqueues
+whatever the database says is due, so a Redis that loses everything loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from arq import ArqRedis, Retry
+
+from service.db import unit_of_work
+from service.models import utcnow
+from service.sync import engine
+from service.sync import repository as repo
+from service.sync.engine import Deps, Next
+
+log = logging.getLogger("vitrine.sync")
+QUEUE = "vitrine:queue"
+
+
+def job_id(kind: str, establishment_id: int, platform: str) -> str:
+    return f"{'sync' if kind == 'push' else 'verify'}:{establishment_id}:{platform}"
+
+
+class ArqDispatcher:
+    def __init__(self, pool: ArqRedis):
+        self.pool = pool
+
+    async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
+        for establishment_id, platform in jobs:
+            await self.schedule("push", establishment_id, platform, 0.0)
+
+    async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
+        name = "sync_push" if kind == "push" else "sync_verify"
+        await self.pool.enqueue_job(name, establishment_id, platform, _job_id=job_id(kind, establishment_id, platform),
+                                    _defer_by=delay or None, _queue_name=QUEUE)
+
+
+async def _follow(ctx: dict[str, Any], establishment_id: int, platform: str, nxt: Next) -> None:
+    if nxt.verify_in is not None:
+        await ctx["dispatcher"].schedule("verify", establishment_id, platform, nxt.verify_in)
+    if nxt.push_in is not None:
+        raise Retry(defer=nxt.push_in)
+
+
+async def sync_push(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
+    await _follow(ctx, establishment_id, platform, await engine.push(ctx["deps"], establishment_id, platform))
+
+
+async def sync_verify(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
+    nxt = await engine.verify(ctx["deps"], establishment_id, platform)
+    if nxt.push_in is not None:  # drift repair: a push, not a re-run of this verify
+        await ctx["dispatcher"].schedule("push", establishment_id, platform, nxt.push_in)
+        nxt.push_in = None
+    if nxt.verify_in is not None:
+        # this job's id is still taken while it runs: let the reconciler schedule the next read-back
+        nxt.verify_in = None
+
+
+async def reconcile(ctx: dict[str, Any]) -> int:
+    """Enqueue every target the database says is due (arq drops ids already queued)."""
+    deps: Deps = ctx["deps"]
+    async with unit_of_work(deps.sessionmaker) as session:
+        due = await repo.due(session, utcnow())
+    for establishment_id, platform, kind in due:
+        await ctx["dispatcher"].schedule(kind, establishment_id, platform, 0.0)
+    if due:
+        log.info("sync.reconcile.enqueued count=%d", len(due))
+    return len(due)
