@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_random_exponential
 
 from connectors.base import RetryableError
 
@@ -35,7 +35,7 @@ async def request(client: httpx.AsyncClient, method: str, url: str, *, attempts:
     kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
     try:
         async for attempt in AsyncRetrying(stop=stop_after_attempt(attempts),
-                                           wait=wait_exponential_jitter(initial=0.1, max=1.0),
+                                           wait=wait_random_exponential(multiplier=0.1, max=1.0),
                                            retry=retry_if_exception(_retry_in_call), reraise=True):
             with attempt:
                 response = await client.request(method, url, **kwargs)

@@ -62,6 +62,9 @@ async def _demo(review_seconds: float, timeout: float) -> None:
         "home": home, "database_url": f"sqlite+aiosqlite:///{home / 'demo.db'}", "redis_url": None,
         "verify_poll_seconds": max(1.0, review_seconds / 3), "reconcile_seconds": 2,
         "google_base_url": None, "facebook_base_url": None, "apple_base_url": None,
+        # Facebook's default (200 calls/h) protects a small real parent page; the sandbox's pages
+        # have a 4,800-call budget, so the demo uses a rate that budget allows.
+        "rate_limits": {**base.rate_limits, "facebook": "20/1"},
     })
     config = SandboxConfig.model_validate({
         "google": {"review_delay_seconds": review_seconds},

@@ -24,7 +24,7 @@ async def startup(ctx: dict[str, Any]) -> None:
     ctx["client"] = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0),
                                       limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     ctx["deps"] = Deps(make_sessionmaker(engine), ctx["client"], RedisLimiter(ctx["redis"]), settings)
-    ctx["dispatcher"] = ArqDispatcher(ctx["redis"])
+    ctx["dispatcher"] = ArqDispatcher(ctx["redis"], settings.sync_debounce_seconds)
     dispatch.install(ctx["dispatcher"])
 
 

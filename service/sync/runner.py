@@ -22,8 +22,9 @@ Key = tuple[str, int, str]
 
 
 class LocalRunner:
-    def __init__(self, deps: Deps, concurrency: int = 16, reconcile_seconds: float = 30.0):
+    def __init__(self, deps: Deps, concurrency: int = 16, reconcile_seconds: float = 30.0, debounce: float = 0.0):
         self.deps = deps
+        self.debounce = debounce
         self.concurrency = concurrency
         self.reconcile_seconds = reconcile_seconds
         self._queue: asyncio.Queue[Key] = asyncio.Queue()
@@ -47,19 +48,24 @@ class LocalRunner:
 
     async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
         for establishment_id, platform in jobs:
-            await self.schedule("push", establishment_id, platform, 0.0)
+            await self.schedule("push", establishment_id, platform, self.debounce)
 
     async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
         key = (kind, establishment_id, platform)
         if key in self._running:
             self._again.add(key)
             return
+        loop = asyncio.get_running_loop()
         if key in self._scheduled:
-            return
+            timer = self._timers.get(key)
+            if timer is None or timer.when() <= loop.time() + delay:
+                return  # already queued, or due sooner than this request
+            timer.cancel()  # a sooner request wins (a review poll replacing a drift check)
         self._scheduled.add(key)
         if delay > 0:
-            self._timers[key] = asyncio.get_running_loop().call_later(delay, self._release, key)
+            self._timers[key] = loop.call_later(delay, self._release, key)
         else:
+            self._timers.pop(key, None)
             self._queue.put_nowait(key)
 
     def _release(self, key: Key) -> None:

@@ -27,7 +27,7 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
         from service.sync.tasks import ArqDispatcher
 
         pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-        dispatcher = ArqDispatcher(pool)
+        dispatcher = ArqDispatcher(pool, settings.sync_debounce_seconds)
         dispatch.install(dispatcher)
         try:
             yield dispatcher
@@ -42,7 +42,7 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
 
     async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as client:
         runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), settings.sync_concurrency,
-                             settings.reconcile_seconds)
+                             settings.reconcile_seconds, settings.sync_debounce_seconds)
         await runner.start()
         dispatch.install(runner)
         try:

@@ -29,12 +29,13 @@ def job_id(kind: str, establishment_id: int, platform: str) -> str:
 
 
 class ArqDispatcher:
-    def __init__(self, pool: ArqRedis):
+    def __init__(self, pool: ArqRedis, debounce: float = 0.0):
         self.pool = pool
+        self.debounce = debounce
 
     async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
         for establishment_id, platform in jobs:
-            await self.schedule("push", establishment_id, platform, 0.0)
+            await self.schedule("push", establishment_id, platform, self.debounce)
 
     async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
         name = "sync_push" if kind == "push" else "sync_verify"

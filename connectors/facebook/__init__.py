@@ -1,0 +1,44 @@
+"""Facebook Pages (Graph API v25.0): one location page per establishment.
+
+Model. A group's brand page is the *parent page* (option `parent_page_id`); each establishment
+is one of its location pages, found by `store_number` = our store code. A push without a known
+page id lists `GET /{parent}/locations?fields=id,store_number&limit=100` (following the
+`after` cursor while `paging.next` is there) and adopts the page with our store number, or
+creates it with `POST /{parent}/locations {store_number, ...params}`: a create retried after a
+timeout finds the page made by the first attempt instead of making a second one. A page linked
+by hand (`platform_ids.facebook`) is edited directly, no parent needed. Edits are
+`POST /{page-id}` with only the changed params as JSON (`{"success": true}`); they are live at
+once and read back with `GET /{page-id}?fields=...`, plus `GET /{page-id}/upcoming_changes`
+for changes Meta proposes on its own. The token travels in `Authorization: Bearer`, never in
+a URL (URLs end up in logs).
+
+Decisions.
+* `name` is not sent: location pages carry the parent brand's name, and the Page update takes no
+  `name` (Meta's own SDK lists none; renames go through Facebook, with Meta's review).
+* `phone` is sent in international format, `+33 1 23 45 67 89`: Facebook shows the string as
+  given, so E.164 would be unreadable and a national number would lose its country.
+* `location.country` is the English country name ("France"), what the Graph API returns when
+  a page's location is read, so the read-back compares like with like.
+* `about` (documented limit: 100 characters) is the description cut at a word with "…";
+  `description` is the whole description.
+* `opening_soon` -> `temporary_status` NO_DATA (Facebook has no such status; OPERATING_AS_USUAL
+  would say it is open), reported as unsupported; `closed_permanently` -> `is_permanently_closed`
+  plus NO_DATA; `closed_temporarily` -> TEMPORARILY_CLOSED (no reopening date on Facebook).
+* Hours: a day with more than two ranges cannot be shown, so no hours are sent at all; seven
+  whole days -> `is_always_open`. Special hours, categories, photos, additional phones and the
+  region are listed as unsupported with the reason.
+* Keys that disappear from the rendering (a website removed from the record) are not cleared on
+  Facebook: whether an empty value clears a Page field is undocumented; the push names them in
+  `detail["left_unchanged"]`.
+
+UNVERIFIED (platforms.md documents only page edits; kept in these places):
+* The Locations API (`connector.py`): `GET/POST /{parent}/locations`, its params and paging, the
+  answer `{"id"}`, and the "store number already exists" error a racing create gets. Meta's
+  generated SDK types `store_number` as an unsigned integer (with a separate string
+  `store_code`): alphanumeric store codes may need a numeric mapping against the real API.
+* Hours (`mapping.py`): a range ending at midnight closes at "00:00"; a whole day 00:00-24:00
+  is sent as 00:00-23:59 (00:00-00:00 would read as an empty range); an overnight range keeps
+  close < open.
+* Writing `location.country` as a name (reads return names; writes may also take codes).
+* The names of upcoming change types / proposal categories (`CHANGE_KEYS` in `connector.py`).
+"""

@@ -1,0 +1,304 @@
+"""Facebook Pages through the Graph API: create or adopt a location page, edit it, read it back.
+
+See the package docstring for the model and what is UNVERIFIED. Every call goes through
+`connectors.http.request` with the token in the `Authorization` header, never in a URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from connectors.base import (
+    ActionRequired,
+    Channel,
+    ConnectorError,
+    FieldError,
+    PlatformInfo,
+    PushContext,
+    PushResult,
+    Quota,
+    ReadBack,
+    Rejected,
+    Rendering,
+    RetryableError,
+)
+from connectors.facebook import mapping
+from connectors.http import json_or_none, request, retry_after_seconds
+from schemas import Establishment
+
+log = logging.getLogger(__name__)
+
+LINK_REASON = "link the Facebook page: set platform_ids.facebook or the parent page id"
+TOKEN_REASON = "the Facebook token is invalid or expired: reconnect"
+READABLE = ("phone", "website", "emails", "location", "hours", "is_always_open", "is_permanently_closed",
+            "temporary_status", "about", "description")
+LOOKUP_PAGE_SIZE = 100
+LOOKUP_MAX_PAGES = 1000  # 100,000 location pages: past that, refuse to guess rather than risk a duplicate
+THROTTLING_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
+PERMISSION_CODES = frozenset({3, 10, 283, *range(200, 300)})
+TOKEN_CODES = frozenset({102, 190})
+TRANSIENT_CODES = frozenset({1, 2})
+# Meta's upcoming change types / proposal categories -> the payload key they touch (UNVERIFIED names)
+CHANGE_KEYS = {
+    "phone": "phone", "website": "website", "hours": "hours", "email": "emails", "emails": "emails",
+    "location": "location", "address": "location", "street": "location", "city": "location", "zip": "location",
+    "coordinates": "location", "latitude": "location", "longitude": "location", "about": "about",
+    "description": "description", "is_always_open": "is_always_open", "permanently_closed": "is_permanently_closed",
+    "is_permanently_closed": "is_permanently_closed", "temporary_status": "temporary_status", "name": "name",
+}
+
+
+class FacebookConnector:
+    info: ClassVar[PlatformInfo] = PlatformInfo(
+        key="facebook",
+        name="Facebook Pages",
+        channel=Channel.api,
+        capabilities=frozenset({"status", "address", "geo", "phones.primary", "website", "email", "description",
+                                "hours.regular"}),
+        quota=Quota(200, 3600),
+        location_quota=None,
+        typical_delay=timedelta(minutes=1),
+        verifiable=True,
+        default_base_url="https://graph.facebook.com/v25.0",
+        credentials=("access_token",),
+        options=("parent_page_id",),
+        notes=(
+            "Each establishment is a location page (store_number = store code) under the group's parent page. "
+            "Edits are live immediately and read back with ?fields=; Meta-proposed changes (upcoming_changes) are "
+            "reported as third-party edits. Quota: Meta's Business Use Case limit is dynamic, 4800 calls x engaged "
+            "users per page per 24 h, so a page with one engaged user allows 200 calls an hour. Every create looks "
+            "the store up on the parent page, so during an onboarding all calls can land on that one page: the "
+            "default of 200 calls an hour per app keeps even a small parent page under its limit. Raise it for "
+            "pages with a large audience; a throttled call (80001, 4, 17, 32, 613) waits for the "
+            "X-Business-Use-Case-Usage estimated_time_to_regain_access. No special hours, categories, photos or "
+            "name changes through this API (listed as unsupported). Location-page creation is UNVERIFIED."
+        ),
+    )
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
+                 options: Mapping[str, Any]) -> None:
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self._token = str(credentials.get("access_token") or "")
+        parent = options.get("parent_page_id")
+        self.parent_page_id = str(parent).strip() if parent not in (None, "") else None
+
+    def render(self, record: Establishment) -> Rendering:
+        return mapping.render(record)
+
+    # ------------------------------------------------------------ push
+
+    async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
+        payload = rendering.payload
+        page_id = ctx.remote_id or record.platform_ids.get("facebook")
+        detail: dict[str, Any] = {}
+        if page_id is None:
+            if not self.parent_page_id:
+                raise ActionRequired(LINK_REASON)
+            page_id = await self.find_location(ctx.store_code)
+            if page_id is None:
+                created = await self._create(ctx.store_code, payload)
+                if created is not None:
+                    new_id, status = created
+                    return PushResult(remote_id=new_id, state="live", http_status=status, live_url=page_url(new_id),
+                                      created=True, detail={"store_number": ctx.store_code, "sent": sorted(payload)})
+                page_id = await self.find_location(ctx.store_code)  # created meanwhile by another push
+                if page_id is None:
+                    raise RetryableError(f"store number {ctx.store_code} is said to exist but was not found")
+            detail["adopted"] = True
+            log.info("facebook.push.adopted store_code=%s page_id=%s", ctx.store_code, page_id)
+
+        params = {key: payload[key] for key in ctx.changed if key in payload}
+        left = sorted(key for key in ctx.changed if key not in payload)
+        if left:  # no longer rendered (cleared in the record, or now unsupported): the API cannot clear them
+            detail["left_unchanged"] = left
+            log.info("facebook.push.left_unchanged page_id=%s keys=%s", page_id, ",".join(left))
+        status = None
+        if params:
+            response = await self._call("POST", f"/{page_id}", json=params)
+            status = response.status_code
+            body = json_or_none(response)
+            if not (isinstance(body, dict) and body.get("success") is True):
+                raise RetryableError(f"POST /{page_id}: unexpected answer {str(body)[:200]!r}", http_status=status)
+        detail["sent"] = sorted(params)
+        return PushResult(remote_id=str(page_id), state="live", http_status=status, live_url=page_url(str(page_id)),
+                          created=False, detail=detail)
+
+    async def find_location(self, store_code: str) -> str | None:
+        """The id of the parent page's location page whose store_number is `store_code`."""
+        params = {"fields": "id,store_number", "limit": str(LOOKUP_PAGE_SIZE)}
+        seen: set[str] = set()
+        for _ in range(LOOKUP_MAX_PAGES):
+            response = await self._call("GET", f"/{self.parent_page_id}/locations", params=params)
+            body = json_or_none(response)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise RetryableError(f"GET /{self.parent_page_id}/locations: unexpected answer",
+                                     http_status=response.status_code)
+            for page in body["data"]:
+                if isinstance(page, dict) and str(page.get("store_number")) == store_code and page.get("id"):
+                    return str(page["id"])
+            paging = body.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after or after in seen:
+                return None
+            # the cursor, not the `next` URL: a URL from a response is never sent our token
+            seen.add(after)
+            params = {**params, "after": after}
+        raise ActionRequired(f"the parent page {self.parent_page_id} has more than "
+                             f"{LOOKUP_PAGE_SIZE * LOOKUP_MAX_PAGES} location pages: link this one by hand "
+                             "(platform_ids.facebook)")
+
+    async def _create(self, store_code: str, payload: dict[str, Any]) -> tuple[str, int] | None:
+        """POST the location page; None when Facebook says the store number already exists."""
+        try:
+            response = await self._call("POST", f"/{self.parent_page_id}/locations",
+                                        json={"store_number": store_code, **payload})
+        except Rejected as exc:
+            if "store number" in exc.message.lower() and "exist" in exc.message.lower():
+                return None
+            raise
+        body = json_or_none(response)
+        if not isinstance(body, dict) or not body.get("id"):
+            raise RetryableError(f"POST /{self.parent_page_id}/locations: no id in the answer",
+                                 http_status=response.status_code)
+        log.info("facebook.push.created store_code=%s page_id=%s", store_code, body["id"])
+        return str(body["id"]), response.status_code
+
+    # ------------------------------------------------------------ read-back
+
+    async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:
+        keys = [key for key in pushed if key in READABLE]
+        response = await self._call("GET", f"/{remote_id}", params={"fields": ",".join(["id", *keys, "link"])})
+        live = json_or_none(response)
+        if not isinstance(live, dict):
+            raise RetryableError(f"GET /{remote_id}: unexpected answer", http_status=response.status_code)
+        mismatched = [key for key in keys if not mapping.same(key, pushed[key], live.get(key))]
+        changes = await self._call("GET", f"/{remote_id}/upcoming_changes",
+                                   params={"fields": "id,change_type,effective_time,timer_status,proposal"})
+        third_party = upcoming_keys(json_or_none(changes))
+        return ReadBack(state="live", mismatched=mismatched, third_party=third_party,
+                        live_url=live.get("link") or page_url(remote_id), http_status=response.status_code,
+                        message=f"Meta proposes changes to {', '.join(third_party)}" if third_party else None)
+
+    # ------------------------------------------------------------ HTTP
+
+    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        response = await request(self.client, method, self.base_url + path, headers=headers, **kwargs)
+        body = json_or_none(response)
+        if response.is_success and not (isinstance(body, dict) and "error" in body):
+            return response
+        raise classify(response, secret=self._token)
+
+
+def page_url(page_id: str) -> str:
+    return f"https://www.facebook.com/{page_id}"
+
+
+def upcoming_keys(body: Any) -> list[str]:
+    """Payload keys (or Meta's own field names) that pending Meta-proposed changes touch."""
+    keys: list[str] = []
+    changes = body.get("data") if isinstance(body, dict) else None
+    for change in changes if isinstance(changes, list) else []:
+        if not isinstance(change, dict):
+            continue
+        proposal = change.get("proposal") if isinstance(change.get("proposal"), dict) else {}
+        if str(proposal.get("acceptance_status", "PENDING")).upper() not in ("PENDING", ""):
+            continue
+        kind = str(proposal.get("category") or change.get("change_type") or "").strip().lower()
+        if kind:
+            key = CHANGE_KEYS.get(kind, kind)
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+# ---------------------------------------------------------------- errors
+
+def classify(response: httpx.Response, *, secret: str | None = None) -> ConnectorError:
+    """A failed Graph API answer -> the one error the engine acts on. Graph errors look like
+    `{"error": {"message", "type", "code", "error_subcode", "error_user_title", "error_user_msg",
+    "fbtrace_id"}}`; `secret` (the token) is scrubbed from every message."""
+    status = response.status_code
+    body = json_or_none(response)
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        if status == 429:
+            return RetryableError("Facebook throttled the call (HTTP 429)", http_status=status, throttled=True,
+                                  retry_after=retry_after_seconds(response))
+        if status >= 500:
+            return RetryableError(f"Facebook answered HTTP {status}", http_status=status,
+                                  retry_after=retry_after_seconds(response))
+        return Rejected(f"Facebook answered HTTP {status} without a Graph error", http_status=status)
+
+    code, subcode = _int(error.get("code")), _int(error.get("error_subcode"))
+    message = _scrub(str(error.get("message") or "unknown error"), secret)
+    user_title, user_msg = error.get("error_user_title"), error.get("error_user_msg")
+    described = f"Facebook error {code}" + (f"/{subcode}" if subcode else "") + f": {message}"
+    if error.get("fbtrace_id"):
+        described += f" (fbtrace_id {error['fbtrace_id']})"
+
+    if code in TOKEN_CODES:
+        return ActionRequired(TOKEN_REASON, http_status=status)
+    if code in PERMISSION_CODES:
+        return ActionRequired(f"the Facebook token lacks a permission on this page (pages_manage_metadata, "
+                              f"pages_read_engagement, pages_show_list): {described}", http_status=status)
+    if code in THROTTLING_CODES:
+        return RetryableError(described, http_status=status, throttled=True, retry_after=throttle_delay(response))
+    if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:
+        return RetryableError(described, http_status=status, retry_after=retry_after_seconds(response))
+    if code == 100 and subcode == 33:
+        return ActionRequired(f"the Facebook page does not exist or this token cannot see it: relink it "
+                              f"({described})", http_status=status)
+    if code == 100:
+        text = _scrub(" ".join(str(p) for p in (user_title, user_msg) if p), secret) or message
+        return Rejected(described, [FieldError(_field(message), text)], http_status=status)
+    return Rejected(described, [FieldError(None, _scrub(str(user_msg), secret))] if user_msg else [],
+                    http_status=status)
+
+
+def throttle_delay(response: httpx.Response) -> float | None:
+    """Seconds until access comes back: the largest `estimated_time_to_regain_access` (minutes) in
+    `X-Business-Use-Case-Usage`, else Retry-After, else None."""
+    minutes: list[float] = []
+    try:
+        usage = json.loads(response.headers.get("X-Business-Use-Case-Usage") or "{}")
+    except ValueError:
+        usage = {}
+    for entries in usage.values() if isinstance(usage, dict) else []:
+        for entry in entries if isinstance(entries, list) else [entries]:
+            if isinstance(entry, dict):
+                try:
+                    minutes.append(float(entry.get("estimated_time_to_regain_access") or 0))
+                except (TypeError, ValueError):
+                    continue
+    if minutes and max(minutes) > 0:
+        return max(minutes) * 60.0
+    return retry_after_seconds(response)
+
+
+_FIELD = re.compile(r"\b(?:param(?:eter)?|field)\s+\(?([a-z_]+)", re.IGNORECASE)
+
+
+def _field(message: str) -> str | None:
+    """`(#100) param location[latitude] must be a number` -> `location`."""
+    match = _FIELD.search(message)
+    return match.group(1).lower() if match else None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _scrub(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text

@@ -1,0 +1,33 @@
+"""``create_app``: one FastAPI app serving every emulated platform under its own prefix."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from .admin import admin_router
+from .apple import AppleEmulator
+from .config import SandboxConfig
+from .core import Clock, Emulator, PlatformError, Sandbox, StatsMiddleware, SystemClock, platform_error_handler
+from .facebook import FacebookEmulator
+from .google import GoogleEmulator
+
+# The registry: platform name (also its SandboxConfig field) -> emulator class.
+EMULATORS: dict[str, type[Emulator]] = {
+    "google": GoogleEmulator,
+    "facebook": FacebookEmulator,
+    "apple": AppleEmulator,
+}
+
+
+def create_app(config: SandboxConfig | None = None, clock: Clock | None = None) -> FastAPI:
+    """A fresh sandbox. ``config`` is copied (the app never mutates the caller's object);
+    pass a ``ManualClock`` to drive review delays, token lifetimes and quota windows by hand."""
+    config = config.model_copy(deep=True) if config is not None else SandboxConfig()
+    sandbox = Sandbox(config, clock or SystemClock(), EMULATORS)
+    app = FastAPI(title="Vitrine directory sandbox", docs_url="/_sandbox/docs", redoc_url=None, openapi_url="/_sandbox/openapi.json")
+    app.state.sandbox = sandbox
+    app.add_exception_handler(PlatformError, platform_error_handler)
+    sandbox.include(app)
+    app.include_router(admin_router(sandbox), prefix="/_sandbox")
+    app.add_middleware(StatsMiddleware, sandbox=sandbox)
+    return app

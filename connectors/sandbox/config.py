@@ -1,0 +1,18 @@
+"""The sandbox's one settings object. To add a platform: a field here holding its PlatformConfig."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from .apple import AppleConfig
+from .core import FaultConfig, StrictModel
+from .facebook import FacebookConfig
+from .google import GoogleConfig
+
+
+class SandboxConfig(StrictModel):
+    seed: int = Field(0, description="seeds fault injection: the same requests in the same order meet the same faults")
+    faults: FaultConfig = Field(default_factory=FaultConfig, description="for every platform without its own `faults`")
+    google: GoogleConfig = Field(default_factory=GoogleConfig)
+    facebook: FacebookConfig = Field(default_factory=FacebookConfig)
+    apple: AppleConfig = Field(default_factory=AppleConfig)

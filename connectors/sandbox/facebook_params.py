@@ -1,0 +1,156 @@
+"""Graph API parameter parsing for Pages: fields selection, hours, location, booleans.
+
+``clean`` raises ``ValueError(message)``; the emulator turns it into a Graph error 100.
+Form-encoded values arrive as strings: objects and lists are JSON strings, booleans
+``true``/``false``/``1``/``0``, as the Graph API accepts them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .core import phone_ok
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+TEMPORARY_STATUS = ("OPERATING_AS_USUAL", "TEMPORARILY_CLOSED", "DIFFERENTLY_OPEN", "NO_DATA")
+LOCATION_KEYS = ("street", "city", "state", "zip", "country", "latitude", "longitude", "city_id")
+WRITABLE = ("phone", "website", "location", "hours", "is_always_open", "is_permanently_closed",
+            "temporary_status", "about", "description", "emails")
+CREATE_ONLY = ("store_number", "name")
+META_PARAMS = ("access_token", "appsecret_proof", "format", "method", "pretty", "suppress_http_code", "transport")
+READABLE = ("id", "name", "store_number", "link", "parent_page", "single_line_address", *WRITABLE)
+
+_HOURS_KEY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)_(\d+)_(open|close)$")
+_TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+_WEBSITE = re.compile(r"^(https?://)?[^\s/?#]+\.[^\s/?#]{2,}([/?#]\S*)?$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def parse_fields(raw: str | None, default: str) -> list[tuple[str, list[str] | None]]:
+    """``id,location{city,zip}`` -> ``[("id", None), ("location", ["city", "zip"])]``."""
+    out: list[tuple[str, list[str] | None]] = []
+    for match in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)(\{([^{}]*)\})?", raw or default):
+        sub = [s.strip() for s in match.group(3).split(",") if s.strip()] if match.group(2) else None
+        out.append((match.group(1), sub))
+    return out
+
+
+def _json(value: Any, name: str, kind: type) -> Any:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise ValueError(f"(#100) param {name} must be a JSON {kind.__name__}") from None
+    if not isinstance(value, kind):
+        raise ValueError(f"(#100) param {name} must be a JSON {kind.__name__}")
+    return value
+
+
+def _bool(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1"):
+        return True
+    if str(value).lower() in ("false", "0"):
+        return False
+    raise ValueError(f"(#100) param {name} must be a boolean")
+
+
+def _minutes(value: str) -> int:
+    return 1440 if value == "24:00" else int(value[:2]) * 60 + int(value[3:])
+
+
+def clean_hours(value: Any) -> dict[str, str]:
+    hours = _json(value, "hours", dict)
+    ranges: dict[tuple[str, int], dict[str, str]] = {}
+    for key, time in hours.items():
+        match = _HOURS_KEY.match(key)
+        if not match:
+            raise ValueError(f"(#100) param hours has an invalid key: {key}")
+        day, index, side = match.group(1), int(match.group(2)), match.group(3)
+        if index not in (1, 2):
+            raise ValueError(f"(#100) param hours: at most 2 time ranges a day ({key})")
+        if not isinstance(time, str) or not (_TIME.match(time) or (side == "close" and time == "24:00")):
+            raise ValueError(f"(#100) param hours[{key}] must be a time HH:MM")
+        ranges.setdefault((day, index), {})[side] = time
+    for (day, index), pair in ranges.items():
+        if set(pair) != {"open", "close"}:
+            raise ValueError(f"(#100) param hours: {day}_{index} needs both an open and a close time")
+        if pair["open"] == pair["close"]:
+            raise ValueError(f"(#100) param hours: {day}_{index} opens and closes at the same time")
+        if index == 2:
+            first = ranges.get((day, 1))
+            if first is None:
+                raise ValueError(f"(#100) param hours: {day}_2 given without {day}_1")
+            first_end = _minutes(first["close"])
+            if first_end <= _minutes(first["open"]) or _minutes(pair["open"]) < first_end:
+                raise ValueError(f"(#100) param hours: the time ranges of {day} overlap")
+    return {k: hours[k] for k in sorted(hours, key=lambda k: (DAYS.index(k[:3]), k))}
+
+
+def clean_location(value: Any) -> dict[str, Any]:
+    location = _json(value, "location", dict)
+    out: dict[str, Any] = {}
+    for key, item in location.items():
+        if key not in LOCATION_KEYS:
+            raise ValueError(f"(#100) param location[{key}] is not a valid location field")
+        if key in ("latitude", "longitude"):
+            try:
+                number = float(item)
+            except (TypeError, ValueError):
+                raise ValueError(f"(#100) param location[{key}] must be a number") from None
+            if abs(number) > (90 if key == "latitude" else 180):
+                raise ValueError(f"(#100) param location[{key}] is out of range")
+            out[key] = number
+        else:
+            out[key] = str(item)
+    return out
+
+
+def clean(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
+    allowed = (*WRITABLE, *CREATE_ONLY) if creating else WRITABLE
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if name in META_PARAMS:
+            continue
+        if name not in allowed:
+            raise ValueError(f"(#100) Param {name} is not a valid parameter for this request")
+        if name == "hours":
+            out[name] = clean_hours(value)
+        elif name == "location":
+            out[name] = clean_location(value)
+        elif name in ("is_always_open", "is_permanently_closed"):
+            out[name] = _bool(value, name)
+        elif name == "phone":
+            if not phone_ok(value):
+                raise ValueError("(#100) param phone must be a valid phone number")
+            out[name] = value
+        elif name == "website":
+            if not isinstance(value, str) or not _WEBSITE.match(value):
+                raise ValueError("(#100) param website must be a valid URL")
+            out[name] = value
+        elif name == "temporary_status":
+            if value not in TEMPORARY_STATUS:
+                raise ValueError(f"(#100) param temporary_status must be one of {', '.join(TEMPORARY_STATUS)}")
+            out[name] = value
+        elif name == "emails":
+            emails = _json(value, "emails", list) if not (isinstance(value, str) and not value.startswith("[")) else [value]
+            if not all(isinstance(e, str) and _EMAIL.match(e) for e in emails):
+                raise ValueError("(#100) param emails must be a list of valid email addresses")
+            out[name] = emails
+        else:  # about, description, name, store_number
+            if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+                raise ValueError(f"(#100) param {name} must be a non-empty string")
+            out[name] = str(value)
+    if creating:
+        for required in ("store_number", "location"):
+            if required not in out:
+                raise ValueError(f"(#100) The parameter {required} is required")
+    return out
+
+
+def single_line_address(location: dict[str, Any]) -> str:
+    city = " ".join(str(location[k]) for k in ("zip", "city") if location.get(k))
+    return ", ".join(p for p in (location.get("street"), city, location.get("country")) if p)
