@@ -15,8 +15,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 
 from connectors.base import RetryableError
 
-TRANSIENT_STATUSES = {502, 503}
-DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+TRANSIENT_STATUSES = {502, 503}  # timeouts are the shared client's: set where it is created
 
 
 class _Transient(Exception):
@@ -32,7 +31,6 @@ async def request(client: httpx.AsyncClient, method: str, url: str, *, attempts:
                   **kwargs: Any) -> httpx.Response:
     """Send one request; return the response whatever its status, except transient failures,
     which are retried and finally raised as `RetryableError`."""
-    kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
     try:
         async for attempt in AsyncRetrying(stop=stop_after_attempt(attempts),
                                            wait=wait_random_exponential(multiplier=0.1, max=1.0),

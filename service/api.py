@@ -15,7 +15,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service import migrate
 from service.db import make_engine, make_sessionmaker
 from service.errors import ApiError, validation_details
+from service.auth.router import router as organisation_router
 from service.establishments.router import router as establishments_router
+from service.imports.router import router as imports_router
 from service.platforms.router import router as platforms_router
 from service.sync.router import router as sync_router
 from service.sync.runtime import sync_runtime
@@ -88,7 +90,9 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
         return {"status": "ok"}
 
     api = APIRouter(prefix="/api/v1")
+    api.include_router(organisation_router)
     api.include_router(establishments_router)
+    api.include_router(imports_router)
     api.include_router(sync_router)
     api.include_router(platforms_router)
     app.include_router(api)

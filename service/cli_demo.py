@@ -27,14 +27,16 @@ DEMO_ORG = "Horizon Santé (démo)"
 SETTLED = {"live", "submitted", "action_required", "failed", "drifted", "not_connected"}
 
 
-def sandbox_connections(url: str) -> dict[str, tuple[dict[str, str], dict[str, Any]]]:
-    """(credentials, options) per platform, pointing at the sandbox's default accounts."""
+def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[dict[str, str], dict[str, Any]]]:
+    """(credentials, options) per platform, pointing at the sandbox's default accounts.
+    `regain_unit`: the sandbox's `facebook.regain_access_unit_seconds` when it scales time."""
     return {
         "google": ({"access_token": "sandbox-google-token"},
                    {"base_url": f"{url}/google/v1", "account": "accounts/horizon-sante",
                     "verifications_base_url": f"{url}/google/verifications/v1"}),
         "facebook": ({"access_token": "sandbox-facebook-token"},
-                     {"base_url": f"{url}/facebook/v25.0", "parent_page_id": "100000000000001"}),
+                     {"base_url": f"{url}/facebook/v25.0", "parent_page_id": "100000000000001",
+                      "regain_access_unit_seconds": regain_unit}),
         "apple": ({"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"},
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
     }

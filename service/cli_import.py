@@ -38,7 +38,7 @@ async def run_import(ctx: Context, org_id: int, path: Path, *, dry_run: bool, al
         async with ctx.session() as session:
             report = await import_workbook(session, org_id, data, path.name, dry_run=dry_run,
                                            allow_partial=allow_partial, mapping=mapping, progress=advance)
-    return report.model_dump(mode="json")
+    return report.to_json()
 
 
 def print_report(report: dict[str, Any], *, max_rejected: int = 20) -> None:
@@ -70,18 +70,20 @@ def import_command(
     as_json: JsonOption = False,
 ) -> None:
     """Import establishments from an Excel workbook (matched by store code)."""
-    from service.imports.errors import ImportFileError
-
     mapping = parse_mapping(map_)
 
     async def go(ctx: Context, org_id: int) -> dict[str, Any]:
         return await run_import(ctx, org_id, file, dry_run=dry_run, allow_partial=allow_partial, mapping=mapping,
                                 show_progress=not as_json)
 
-    try:
-        report = _guard(_with_org(org, go))
-    except ImportFileError as exc:
-        raise fail(f"{file.name}: {exc}", code=2) from None
+    report = _guard(_with_org(org, go))
+    if report["outcome"] == "invalid_file":
+        if as_json:
+            print_json(report)
+            raise typer.Exit(2)
+        error = report.get("error") or {}
+        raise fail(f"{file.name}: {error.get('message', 'not a usable workbook')} ({error.get('code', 'invalid_file')})",
+                   code=2)
     if as_json:
         print_json(report)
     else:

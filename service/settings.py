@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     verify_poll_seconds: float = 60.0  # how often a listing under review is read back
     drift_check_seconds: float = 6 * 3600.0  # how often a live listing is read back for drift
     reconcile_seconds: int = 30
+    http_timeout_seconds: float = 20.0  # per platform request
+    sync_job_timeout: int = 120  # a job running longer is cancelled; a killed worker's jobs resume after it
     rate_limits: dict[str, str] = {}  # {"google": "300/60"} overrides a platform's default quota
     google_base_url: str | None = None
     facebook_base_url: str | None = None

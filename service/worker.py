@@ -14,14 +14,15 @@ from service.settings import Settings, get_settings
 from service.sync import dispatch
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
-from service.sync.tasks import QUEUE, ArqDispatcher, reconcile, sync_push, sync_verify
+from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_push, sync_verify
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or get_settings()
-    engine = make_engine(settings.resolved_database_url)
+    ctx["own_engine"] = "engine" not in ctx  # tests run a worker on their own engine
+    engine = ctx.get("engine") or make_engine(settings.resolved_database_url)
     ctx["engine"] = engine
-    ctx["client"] = httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0),
+    ctx["client"] = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
                                       limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     ctx["deps"] = Deps(make_sessionmaker(engine), ctx["client"], RedisLimiter(ctx["redis"]), settings)
     ctx["dispatcher"] = ArqDispatcher(ctx["redis"], settings.sync_debounce_seconds)
@@ -30,7 +31,8 @@ async def startup(ctx: dict[str, Any]) -> None:
 
 async def shutdown(ctx: dict[str, Any]) -> None:
     await ctx["client"].aclose()
-    await ctx["engine"].dispose()
+    if ctx.get("own_engine"):
+        await ctx["engine"].dispose()
 
 
 def worker_options(settings: Settings) -> dict[str, Any]:
@@ -42,10 +44,11 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                            keep_result=0)],
         "on_startup": startup,
         "on_shutdown": shutdown,
+        "after_job_end": after_job,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
         "queue_name": QUEUE,
         "max_jobs": settings.sync_concurrency,
-        "job_timeout": 300,
+        "job_timeout": settings.sync_job_timeout,
         "ctx": {"settings": settings},
         "handle_signals": True,
     }

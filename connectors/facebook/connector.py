@@ -68,7 +68,7 @@ class FacebookConnector:
         verifiable=True,
         default_base_url="https://graph.facebook.com/v25.0",
         credentials=("access_token",),
-        options=("parent_page_id",),
+        options=("parent_page_id", "regain_access_unit_seconds"),
         notes=(
             "Each establishment is a location page (store_number = store code) under the group's parent page. "
             "Edits are live immediately and read back with ?fields=; Meta-proposed changes (upcoming_changes) are "
@@ -89,6 +89,8 @@ class FacebookConnector:
         self._token = str(credentials.get("access_token") or "")
         parent = options.get("parent_page_id")
         self.parent_page_id = str(parent).strip() if parent not in (None, "") else None
+        # Graph reports estimated_time_to_regain_access in minutes; a time-scaled emulator may differ
+        self.regain_unit = float(options.get("regain_access_unit_seconds") or 60.0)
 
     def render(self, record: Establishment) -> Rendering:
         return mapping.render(record)
@@ -195,7 +197,7 @@ class FacebookConnector:
         body = json_or_none(response)
         if response.is_success and not (isinstance(body, dict) and "error" in body):
             return response
-        raise classify(response, secret=self._token)
+        raise classify(response, secret=self._token, regain_unit=self.regain_unit)
 
 
 def page_url(page_id: str) -> str:
@@ -222,7 +224,7 @@ def upcoming_keys(body: Any) -> list[str]:
 
 # ---------------------------------------------------------------- errors
 
-def classify(response: httpx.Response, *, secret: str | None = None) -> ConnectorError:
+def classify(response: httpx.Response, *, secret: str | None = None, regain_unit: float = 60.0) -> ConnectorError:
     """A failed Graph API answer -> the one error the engine acts on. Graph errors look like
     `{"error": {"message", "type", "code", "error_subcode", "error_user_title", "error_user_msg",
     "fbtrace_id"}}`; `secret` (the token) is scrubbed from every message."""
@@ -251,7 +253,7 @@ def classify(response: httpx.Response, *, secret: str | None = None) -> Connecto
         return ActionRequired(f"the Facebook token lacks a permission on this page (pages_manage_metadata, "
                               f"pages_read_engagement, pages_show_list): {described}", http_status=status)
     if code in THROTTLING_CODES:
-        return RetryableError(described, http_status=status, throttled=True, retry_after=throttle_delay(response))
+        return RetryableError(described, http_status=status, throttled=True, retry_after=throttle_delay(response, regain_unit))
     if code in TRANSIENT_CODES or status >= 500 or error.get("is_transient") is True:
         return RetryableError(described, http_status=status, retry_after=retry_after_seconds(response))
     if code == 100 and subcode == 33:
@@ -264,9 +266,9 @@ def classify(response: httpx.Response, *, secret: str | None = None) -> Connecto
                     http_status=status)
 
 
-def throttle_delay(response: httpx.Response) -> float | None:
-    """Seconds until access comes back: the largest `estimated_time_to_regain_access` (minutes) in
-    `X-Business-Use-Case-Usage`, else Retry-After, else None."""
+def throttle_delay(response: httpx.Response, unit: float = 60.0) -> float | None:
+    """Seconds until access comes back: the largest `estimated_time_to_regain_access` (minutes,
+    `unit` seconds each) in `X-Business-Use-Case-Usage`, else Retry-After, else None."""
     minutes: list[float] = []
     try:
         usage = json.loads(response.headers.get("X-Business-Use-Case-Usage") or "{}")
@@ -280,7 +282,7 @@ def throttle_delay(response: httpx.Response) -> float | None:
                 except (TypeError, ValueError):
                     continue
     if minutes and max(minutes) > 0:
-        return max(minutes) * 60.0
+        return max(minutes) * unit
     return retry_after_seconds(response)
 
 

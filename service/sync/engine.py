@@ -230,6 +230,9 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
             elif isinstance(outcome, Rejected):
                 target.status, attempt.outcome, target.next_attempt_at = "failed", "rejected", None
                 attempt.field_errors = [{"field": e.field, "message": e.message} for e in outcome.field_errors]
+                if outcome.field_errors:
+                    target.last_error = outcome.message + ": " + "; ".join(
+                        f"{e.field}: {e.message}" if e.field else e.message for e in outcome.field_errors)
                 target.detail = {**target.detail, "field_errors": attempt.field_errors}
                 target.pushed_revision = loaded.revision
         else:

@@ -40,7 +40,7 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
         return
     from service.sync.runner import LocalRunner
 
-    async with httpx.AsyncClient(timeout=httpx.Timeout(20.0, connect=5.0)) as client:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
         runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), settings.sync_concurrency,
                              settings.reconcile_seconds, settings.sync_debounce_seconds)
         await runner.start()

@@ -2,7 +2,9 @@
 
 Job ids are fixed per target (`sync:{establishment}:{platform}`), so rapid edits coalesce into
 one push of the latest state; arq refuses a second job with an id that is queued or running,
-and the push re-checks the wanted revision after it finishes. The reconciler cron re-enqueues
+and the push re-checks the wanted revision after it finishes. Retries and read-backs are
+arq jobs deferred by the engine's backoff (`_defer_by`), enqueued by `after_job` once the
+running job has released its id. The reconciler cron re-enqueues
 whatever the database says is due, so a Redis that loses everything loses nothing.
 """
 
@@ -12,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from arq import ArqRedis, Retry
+from arq import ArqRedis
 
 from service.db import unit_of_work
 from service.models import utcnow
@@ -43,25 +45,27 @@ class ArqDispatcher:
                                     _defer_by=delay or None, _queue_name=QUEUE)
 
 
-async def _follow(ctx: dict[str, Any], establishment_id: int, platform: str, nxt: Next) -> None:
-    if nxt.verify_in is not None:
-        await ctx["dispatcher"].schedule("verify", establishment_id, platform, nxt.verify_in)
+def _follow(ctx: dict[str, Any], establishment_id: int, platform: str, nxt: Next) -> None:
+    """Note what to run next; `after_job` enqueues it once arq has released this job's id
+    (enqueueing the same id from inside the job would be refused while it runs)."""
+    follow = ctx.setdefault("follow", [])
     if nxt.push_in is not None:
-        raise Retry(defer=nxt.push_in)
+        follow.append(("push", establishment_id, platform, nxt.push_in))
+    if nxt.verify_in is not None:
+        follow.append(("verify", establishment_id, platform, nxt.verify_in))
 
 
 async def sync_push(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
-    await _follow(ctx, establishment_id, platform, await engine.push(ctx["deps"], establishment_id, platform))
+    _follow(ctx, establishment_id, platform, await engine.push(ctx["deps"], establishment_id, platform))
 
 
 async def sync_verify(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
-    nxt = await engine.verify(ctx["deps"], establishment_id, platform)
-    if nxt.push_in is not None:  # drift repair: a push, not a re-run of this verify
-        await ctx["dispatcher"].schedule("push", establishment_id, platform, nxt.push_in)
-        nxt.push_in = None
-    if nxt.verify_in is not None:
-        # this job's id is still taken while it runs: let the reconciler schedule the next read-back
-        nxt.verify_in = None
+    _follow(ctx, establishment_id, platform, await engine.verify(ctx["deps"], establishment_id, platform))
+
+
+async def after_job(ctx: dict[str, Any]) -> None:
+    for kind, establishment_id, platform, delay in ctx.pop("follow", []):
+        await ctx["dispatcher"].schedule(kind, establishment_id, platform, delay)
 
 
 async def reconcile(ctx: dict[str, Any]) -> int:

@@ -3,16 +3,37 @@
 import asyncio
 import time
 
+import httpx
 import pytest
+from redis.asyncio import Redis
 
 from connectors.sandbox import SandboxConfig, SandboxServer
 from service.cli_demo import sandbox_connections
+from tests.conftest import REDIS_URL, require_service
+
+
+@pytest.fixture
+async def redis_url():
+    require_service("Redis", "127.0.0.1", 6379)
+    client = Redis.from_url(REDIS_URL)
+    await client.flushdb()
+    yield REDIS_URL
+    await client.flushdb()
+    await client.aclose()
+
+
+async def sandbox_admin(sandbox, method: str, path: str, **kwargs):
+    async with httpx.AsyncClient(base_url=sandbox.url) as c:
+        response = await c.request(method, path, **kwargs)
+        assert response.status_code < 300, response.text
+        return response.json() if response.content else None
 
 
 @pytest.fixture
 def sandbox_config() -> SandboxConfig:
     return SandboxConfig.model_validate({
         "google": {"review_delay_seconds": 1.0},
+        "facebook": {"regain_access_unit_seconds": 0.05},  # a Graph "minute" lasts 50 ms here
         "apple": {"submitted_seconds": 0.3, "processing_seconds": 0.6},
     })
 
@@ -25,7 +46,7 @@ def sandbox(sandbox_config):
 
 
 async def connect_all(client, sandbox_url: str, platforms=("google", "facebook", "apple")) -> None:
-    for platform, (creds, opts) in sandbox_connections(sandbox_url).items():
+    for platform, (creds, opts) in sandbox_connections(sandbox_url, regain_unit=0.05).items():
         if platform in platforms:
             response = await client.put(f"/api/v1/platforms/{platform}/connection",
                                         json={"credentials": creds, "options": opts})

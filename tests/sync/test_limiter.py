@@ -3,21 +3,13 @@ from redis.asyncio import Redis
 
 from connectors.base import Quota
 from service.sync.limiter import SAFETY, Limit, LocalLimiter, RedisLimiter
-from tests.conftest import REDIS_URL, require_service
 
 
 @pytest.fixture
-async def redis():
-    require_service("Redis", "127.0.0.1", 6379)
-    client = Redis.from_url(REDIS_URL)
-    await client.flushdb()
+async def redis(redis_url):
+    client = Redis.from_url(redis_url)
     yield client
-    await client.flushdb()
     await client.aclose()
-
-
-def _limiters(redis_client):
-    return [LocalLimiter(), RedisLimiter(redis_client)]
 
 
 @pytest.mark.parametrize("kind", ["local", "redis"])

@@ -1,0 +1,91 @@
+"""`/api/v1/imports` over HTTP."""
+
+import io
+import json
+
+from openpyxl import load_workbook
+
+from service.imports.sample import PATH
+from tests.conftest import make_org
+from tests.imports.helpers import base_row, sites
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _upload(data: bytes, name: str = "sites.xlsx", **form):
+    return {"files": {"file": (name, data, XLSX)}, "data": {k: str(v).lower() if isinstance(v, bool) else v
+                                                             for k, v in form.items()}}
+
+
+async def test_dry_run_then_partial_import_then_read_back(client):
+    dry = await client.post("/api/v1/imports", **_upload(PATH.read_bytes(), "sample-sites.xlsx", dry_run=True))
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["outcome"] == "dry_run" and dry.json()["summary"]["create"] == 114
+    assert (await client.get("/api/v1/establishments")).json()["items"] == []
+
+    real = await client.post("/api/v1/imports", **_upload(PATH.read_bytes(), allow_partial=True))
+    body = real.json()
+    assert real.status_code == 200 and body["outcome"] == "applied" and body["summary"]["rejected"] == 6
+    step = next(s for r in body["rows"] for s in r["cleaning"] if s["field"] == "phones.primary")
+    assert set(step) == {"column", "field", "from", "to"}
+    stored = await client.get(f"/api/v1/imports/{body['id']}")
+    assert stored.status_code == 200 and stored.json() == body
+    site = await client.get(f"/api/v1/establishments/{body['rows'][0]['store_code']}")
+    assert site.status_code == 200
+    revisions = (await client.get(f"/api/v1/establishments/{body['rows'][0]['store_code']}/revisions")).json()
+    assert revisions["items"][0]["source"] == "import" and revisions["items"][0]["source_ref"] == body["id"]
+
+    listed = (await client.get("/api/v1/imports", params={"limit": 1})).json()
+    assert [i["id"] for i in listed["items"]] == [body["id"]] and "rows" not in listed["items"][0]
+    older = (await client.get("/api/v1/imports", params={"limit": 1, "cursor": listed["next_cursor"]})).json()
+    assert [i["outcome"] for i in older["items"]] == ["dry_run"] and older["next_cursor"] is None
+
+
+async def test_rejected_rows_are_a_200_report_and_bad_files_a_422(client):
+    rejected = await client.post("/api/v1/imports", **_upload(sites(base_row("A-1"), base_row("A-2", Nom=None))))
+    assert rejected.status_code == 200 and rejected.json()["outcome"] == "rejected"
+    bad = await client.post("/api/v1/imports", **_upload(b"%PDF-1.4 not a workbook", "sites.xlsx"))
+    assert bad.status_code == 422
+    error = bad.json()["error"]
+    assert error["code"] == "invalid_file" and "PDF" in error["message"] and error["field"] == "file"
+    assert error["errors"][0]["code"] == "not_xlsx"
+    stored = await client.get(f"/api/v1/imports/{error['import_id']}")
+    assert stored.json()["outcome"] == "invalid_file" and stored.json()["error"]["code"] == "not_xlsx"
+
+
+async def test_mapping_field(client):
+    data = sites(base_row("A-1") + ["01 23 45 67 89"],
+                 headers=["Code site", "Nom", "Adresse", "Code postal", "Ville", "Catégorie", "Numéro standard"])
+    response = await client.post("/api/v1/imports", **_upload(data, mapping=json.dumps(
+        {"Numéro standard": "phones.primary"})))
+    assert response.json()["rows"][0]["record"]["phones"]["primary"] == "+33123456789"
+    bad = await client.post("/api/v1/imports", **_upload(data, mapping="not json"))
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_mapping"
+    unknown = await client.post("/api/v1/imports", **_upload(data, mapping=json.dumps({"Numéro standard": "tel"})))
+    assert unknown.status_code == 422 and "unknown field 'tel'" in unknown.json()["error"]["message"]
+
+
+async def test_another_organisations_import_is_not_found(client, anon_client, session_factory):
+    mine = (await client.post("/api/v1/imports", **_upload(sites(base_row()), dry_run=True))).json()
+    _, other_key = await make_org(session_factory, "Autre groupe")
+    other = await anon_client.get(f"/api/v1/imports/{mine['id']}", headers={"Authorization": f"Bearer {other_key}"})
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    assert (await anon_client.get("/api/v1/imports", headers={"Authorization": f"Bearer {other_key}"})).json()[
+        "items"] == []
+    assert (await anon_client.post("/api/v1/imports", **_upload(sites(base_row())))).status_code == 401
+
+
+async def test_the_template_downloads_and_imports_cleanly(client, anon_client):
+    assert (await anon_client.get("/api/v1/imports/template")).status_code == 401
+    response = await client.get("/api/v1/imports/template")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == XLSX
+    assert 'filename="vitrine-import-template.xlsx"' in response.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(response.content))
+    assert wb.sheetnames == ["Établissements", "Instructions"]
+    assert wb["Établissements"].data_validations.dataValidation  # drop-downs for status and category
+    imported = await client.post("/api/v1/imports", **_upload(response.content, "template.xlsx"))
+    body = imported.json()
+    assert body["outcome"] == "applied", body
+    assert (body["summary"]["create"], body["summary"]["rejected"]) == (3, 0)
+    assert body["summary"]["ignored_columns"] == []
