@@ -42,11 +42,14 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
     }
 
 
+COLUMNS = {"pending": "pending", "in_progress": "pushing", "awaiting_review": "review", "submitted": "submitted",
+           "live": "live", "drifted": "drifted", "action_required": "action", "failed": "failed"}
+
+
 def _progress_table(counts: dict[str, dict[str, int]], elapsed: float) -> Table:
-    statuses = ["pending", "in_progress", "awaiting_review", "submitted", "live", "drifted", "action_required", "failed"]
-    table = Table("platform", *statuses, title=f"synchronising… {elapsed:.0f}s")
+    table = Table("platform", *COLUMNS.values(), title=f"synchronising… {elapsed:.0f}s")
     for platform in sorted(counts):
-        table.add_row(platform, *(str(counts[platform].get(s, 0) or "") for s in statuses))
+        table.add_row(platform, *(str(counts[platform].get(s, 0) or "") for s in COLUMNS))
     return table
 
 
@@ -61,7 +64,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     settings = base.model_copy(update={
-        "home": home, "database_url": f"sqlite+aiosqlite:///{home / 'demo.db'}", "redis_url": None,
+        "home": home, "database_url": None, "redis_url": None,
         "verify_poll_seconds": max(1.0, review_seconds / 3), "reconcile_seconds": 2,
         "google_base_url": None, "facebook_base_url": None, "apple_base_url": None,
         # Facebook's default (200 calls/h) protects a small real parent page; the sandbox's pages
@@ -73,7 +76,8 @@ async def _demo(review_seconds: float, timeout: float) -> None:
         "apple": {"submitted_seconds": review_seconds / 3, "processing_seconds": review_seconds * 2 / 3},
     })
     sandbox = SandboxServer(config).start()
-    console.print(f"[bold]Vitrine demo[/]: directory sandbox on {sandbox.url}, database {home / 'demo.db'}\n")
+    console.print(f"[bold]Vitrine demo[/]: directory sandbox on {sandbox.url}, data in {home}\n"
+                  "Each platform is paced at its documented quota (Google: 300 requests a minute).\n")
     try:
         async with open_context(settings) as ctx:
             async with ctx.session() as session:
@@ -117,7 +121,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
                               "see them with the command below.[/]")
     finally:
         sandbox.stop()
-    env = f"VITRINE_DATABASE_URL={settings.resolved_database_url}"
+    env = f"VITRINE_HOME={home}"
     console.print(f"""
 [bold]Next steps[/]
   • per site and platform:   {env} vitrine status --org "{DEMO_ORG}"
