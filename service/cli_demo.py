@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -106,6 +107,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
                         if (summary and not unsettled) or elapsed > timeout:
                             break
                         await asyncio.sleep(0.5)
+                console.print()
             final = Table("platform", "live", "awaiting review", "submitted", "action required", "failed", "other",
                           title="Where every site stands")
             for platform in sorted(counts):
@@ -121,11 +123,11 @@ async def _demo(review_seconds: float, timeout: float) -> None:
                               "see them with the command below.[/]")
     finally:
         sandbox.stop()
-    env = f"VITRINE_HOME={home}"
+    env = f"VITRINE_HOME={home} {sys.argv[0] if sys.argv[0].endswith('vitrine') else 'vitrine'}"
     console.print(f"""
 [bold]Next steps[/]
-  • per site and platform:   {env} vitrine status --org "{DEMO_ORG}"
-  • the API on this data:    {env} vitrine serve   (docs at http://127.0.0.1:8000/docs)
+  • per site and platform:   {env} status --org "{DEMO_ORG}"
+  • the API on this data:    {env} serve   (docs at http://127.0.0.1:8000/docs)
     with this API key:       {api_key}
   • your own sites:          vitrine template sites.xlsx, fill it in, then vitrine import sites.xlsx --dry-run""")
 
