@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,28 +13,11 @@ from connectors.apple.mapping import render
 from connectors.base import PushContext, PushResult
 from connectors.sandbox import ManualClock, create_app
 from connectors.sandbox.apple_rules import validate_details
-from connectors.sandbox.discovery import DISCOVERY_ENV, DISCOVERY_FILE, find_discovery_document
 from schemas import Establishment
 from tests.establishments.factories import record
 
 CREDENTIALS = {"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"}
 REVIEW_SECONDS = 15  # the emulator's default SUBMITTED (5 s) + PROCESSING (10 s)
-
-
-@pytest.fixture(autouse=True)
-def google_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every sandbox app loads Google's discovery document, even for Apple alone."""
-    try:
-        find_discovery_document()
-        return
-    except FileNotFoundError:
-        pass
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "contracts" / "google" / DISCOVERY_FILE
-        if candidate.is_file():
-            monkeypatch.setenv(DISCOVERY_ENV, str(candidate))
-            return
-    pytest.skip(f"Google discovery document {DISCOVERY_FILE} not found: the sandbox cannot start")
 
 
 @pytest.fixture

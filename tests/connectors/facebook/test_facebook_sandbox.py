@@ -2,41 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import httpx
 import pytest
 
 from connectors.base import ActionRequired, PushContext, RetryableError
 from connectors.facebook.connector import TOKEN_REASON, FacebookConnector
 from connectors.sandbox import ManualClock, QuotaConfig, SandboxConfig, create_app
-from connectors.sandbox.discovery import DISCOVERY_ENV, DISCOVERY_FILE
 from connectors.sandbox.facebook import FacebookConfig
 from tests.connectors.facebook.records import record, week
 
 BASE = "http://sandbox/facebook/v25.0"
 TOKEN = "sandbox-facebook-token"
 PARENT = "100000000000001"
-
-
-def _google_discovery() -> Path | None:
-    """The sandbox also starts its Google emulator, which needs Google's discovery document."""
-    for parent in Path(__file__).resolve().parents:
-        for candidate in (parent / "contracts" / "google" / DISCOVERY_FILE,
-                          parent / "shared" / "contracts" / "google" / DISCOVERY_FILE):
-            if candidate.is_file():
-                return candidate
-    return None
-
-
-@pytest.fixture(autouse=True)
-def _discovery(monkeypatch):
-    if not os.environ.get(DISCOVERY_ENV):
-        found = _google_discovery()
-        if found is None:
-            pytest.skip(f"the sandbox needs contracts/google/{DISCOVERY_FILE}")
-        monkeypatch.setenv(DISCOVERY_ENV, str(found))
 
 
 @pytest.fixture

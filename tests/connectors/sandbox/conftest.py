@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import httpx
 import pytest
 
 from connectors.sandbox import ManualClock, SandboxConfig, create_app
-from connectors.sandbox.discovery import DISCOVERY_ENV, DISCOVERY_FILE, find_discovery_document
 
-
-def _fallback_discovery_document() -> Path | None:
-    """The project's shared contracts beside the checkout, when the package does not ship the file."""
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "contracts" / "google" / DISCOVERY_FILE
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-try:
-    find_discovery_document()
-except FileNotFoundError:
-    if (_found := _fallback_discovery_document()) is not None:
-        os.environ[DISCOVERY_ENV] = str(_found)
 
 MakeClient = Callable[..., httpx.AsyncClient]
 
