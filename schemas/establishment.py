@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from functools import lru_cache
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -199,6 +200,7 @@ class Geo(Model):
     lng: float = Field(ge=-180, le=180)
 
 
+@lru_cache(maxsize=65536)  # pure; an import parses the number normalize_phone just produced
 def _e164(value: str) -> str:
     try:
         number = phonenumbers.parse(value, None)
@@ -269,6 +271,11 @@ def normalize_phone(value: Any, region: str) -> Any:
     (the strict validator then names the field and the reason)."""
     if not isinstance(value, str | int) or isinstance(value, bool):
         return value
+    return _normalize_phone(value, region)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_phone(value: str | int, region: str) -> Any:
     text = str(value).strip()
     if not text:
         return None

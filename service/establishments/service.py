@@ -40,6 +40,7 @@ class Outcome:
     existing: EstablishmentRow | None = None
     revision: int = 0
     establishment_id: int | None = field(default=None)
+    content: dict[str, Any] = field(default_factory=dict)  # record.content(), computed once
 
 
 def to_public(row: EstablishmentRow) -> EstablishmentPublic:
@@ -57,23 +58,23 @@ def plan(records: Sequence[Establishment], existing: dict[str, EstablishmentRow]
         if row is None or row.deleted_at is not None:
             changes = diff_records(None, content)
             outcomes.append(Outcome(record.store_code, "create", changes, record, row,
-                                    revision=(row.revision + 1) if row else 1))
+                                    revision=(row.revision + 1) if row else 1, content=content))
             continue
         changes = diff_records(row.data, content)
         action: Action = "update" if changes else "unchanged"
         outcomes.append(Outcome(record.store_code, action, changes, record, row,
                                 revision=row.revision + 1 if changes else row.revision,
-                                establishment_id=row.id))
+                                establishment_id=row.id, content=content))
     return outcomes
 
 
-def _columns(record: Establishment) -> dict[str, Any]:
+def _columns(record: Establishment, content: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": record.name,
         "status": record.status.value,
         "locality": record.address.locality,
         "postal_code": record.address.postal_code,
-        "data": record.content(),
+        "data": content,
     }
 
 
@@ -87,14 +88,14 @@ async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], sou
     if new:
         ids = await repo.insert_rows(session, [
             {"organisation_id": org_id, "store_code": o.store_code, "revision": 1,
-             "created_at": now, "updated_at": now, **_columns(o.record)} for o in new
+             "created_at": now, "updated_at": now, **_columns(o.record, o.content)} for o in new
         ])
         for o in new:
             o.establishment_id = ids[o.store_code]
     if changed:
         await repo.update_rows(session, [
             {"id": o.existing.id, "revision": o.revision, "updated_at": now, "deleted_at": None,  # type: ignore[union-attr]
-             **_columns(o.record)} for o in changed
+             **_columns(o.record, o.content)} for o in changed
         ])
         for o in revived:
             o.establishment_id = o.existing.id  # type: ignore[union-attr]
@@ -103,7 +104,7 @@ async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], sou
         return
     await repo.insert_revisions(session, [
         {"establishment_id": o.establishment_id, "number": o.revision, "action": o.action,
-         "changes": [c.model_dump(mode="json") for c in o.changes], "snapshot": o.record.content(),
+         "changes": [c.model_dump(mode="json") for c in o.changes], "snapshot": o.content,
          "source": source.kind, "source_ref": source.ref, "created_at": now} for o in written
     ])
     label_changes = {o.establishment_id: o.record.labels for o in written
@@ -167,10 +168,11 @@ async def update(session: AsyncSession, org_id: int, row: EstablishmentRow, reco
         return outcome
     now = utcnow()
     if not await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
-                                         {"revision": outcome.revision, "updated_at": now, **_columns(record)}):
+                                         {"revision": outcome.revision, "updated_at": now,
+                                          **_columns(record, outcome.content)}):
         raise ApiError(412, "precondition_failed", f"{row.store_code} changed while this update ran; retry")
     await _log_single(session, org_id, row.id, outcome, source)  # type: ignore[arg-type]
-    row.revision, row.updated_at, row.data = outcome.revision, now, record.content()
+    row.revision, row.updated_at, row.data = outcome.revision, now, outcome.content
     return outcome
 
 
@@ -179,7 +181,7 @@ async def _log_single(session: AsyncSession, org_id: int, establishment_id: int,
     outcome.establishment_id = establishment_id
     session.add(Revision(establishment_id=establishment_id, number=outcome.revision, action=outcome.action,
                          changes=[c.model_dump(mode="json") for c in outcome.changes],
-                         snapshot=outcome.record.content(), source=source.kind, source_ref=source.ref))
+                         snapshot=outcome.content, source=source.kind, source_ref=source.ref))
     if any(c.field == "labels" for c in outcome.changes):
         await repo.replace_labels(session, {establishment_id: outcome.record.labels})
     await outbox.record_revisions(session, org_id, [(establishment_id, outcome.revision)])
