@@ -5,13 +5,25 @@ To add a platform, write `connectors/<key>/` (see `connectors/base.py`) and add 
 
 from connectors.apple.connector import AppleConnector
 from connectors.base import Connector, PlatformInfo
+from connectors.bing.connector import BingConnector
 from connectors.facebook.connector import FacebookConnector
 from connectors.google.connector import GoogleConnector
+from connectors.yelp.connector import YelpConnector
+from connectors.here.connector import HereConnector
+from connectors.foursquare.connector import FoursquareConnector
+from connectors.tomtom.connector import TomTomConnector
+from connectors.osm.connector import OsmConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "google": GoogleConnector,
     "facebook": FacebookConnector,
     "apple": AppleConnector,
+    "osm": OsmConnector,
+    "here": HereConnector,
+    "foursquare": FoursquareConnector,
+    "tomtom": TomTomConnector,
+    "bing": BingConnector,
+    "yelp": YelpConnector,
 }
 
 

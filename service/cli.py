@@ -30,6 +30,13 @@ app.add_typer(db_app, name="db")
 
 console = Console()
 err = Console(stderr=True)
+
+
+@app.callback()
+def _setup() -> None:
+    from service.logs import configure
+
+    configure(get_settings().log_level)
 T = TypeVar("T")
 
 OrgOption = Annotated[str | None, typer.Option("--org", envvar="VITRINE_ORG",

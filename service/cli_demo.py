@@ -40,6 +40,36 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
                       "regain_access_unit_seconds": regain_unit}),
         "apple": ({"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"},
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
+        "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing"}),
+        "yelp": ({"username": "sandbox-yelp", "password": "sandbox-yelp-secret"}, {"base_url": f"{url}/yelp"}),
+        "here": ({"api_key": "sandbox-here-key"}, {"base_url": f"{url}/here"}),
+        "foursquare": ({"service_key": "sandbox-foursquare-key"}, {"base_url": f"{url}/foursquare"}),
+        "tomtom": ({"api_key": "sandbox-tomtom-key"}, {"base_url": f"{url}/tomtom"}),
+        # OpenStreetMap is off unless an organisation opts in to automated edits (OSM's code of
+        # conduct); the demo opts in because its "OpenStreetMap" is the local sandbox.
+        "osm": ({"access_token": "sandbox-osm-token"},
+                {"base_url": f"{url}/osm", "automated_edits_opt_in": "true",
+                 "changeset_comment": "Vitrine demo: {name}"}),
+    }
+
+
+# Google's and Apple's quotas are documented and kept. The others are partner-set or undocumented:
+# Vitrine's defaults are deliberately cautious, and the demo raises them to what its sandbox allows.
+DEMO_RATES = {"facebook": "20/1", "bing": "20/1", "here": "20/1", "tomtom": "20/1", "osm": "20/1"}
+
+
+def demo_sandbox_config(review: float) -> dict[str, Any]:
+    fast = {"count": 100, "window_seconds": 1}
+    return {
+        "google": {"review_delay_seconds": review},
+        "apple": {"submitted_seconds": review / 3, "processing_seconds": review * 2 / 3},
+        "bing": {"review_seconds": review, "quota": fast},
+        "yelp": {"processing_seconds": review / 3, "review_seconds": review},
+        "here": {"open_seconds": review / 3, "review_seconds": review, "quota": fast},
+        "foursquare": {"review_seconds": review},
+        "tomtom": {"received_seconds": review / 3, "review_seconds": review * 2 / 3, "release_seconds": review,
+                   "quota": fast},
+        "osm": {"quota": {"count": 6000, "window_seconds": 60}},
     }
 
 
@@ -68,17 +98,13 @@ async def _demo(review_seconds: float, timeout: float) -> None:
         "home": home, "database_url": None, "redis_url": None,
         "verify_poll_seconds": max(1.0, review_seconds / 3), "reconcile_seconds": 2,
         "google_base_url": None, "facebook_base_url": None, "apple_base_url": None,
-        # Facebook's default (200 calls/h) protects a small real parent page; the sandbox's pages
-        # have a 4,800-call budget, so the demo uses a rate that budget allows.
-        "rate_limits": {**base.rate_limits, "facebook": "20/1"},
+        "rate_limits": {**base.rate_limits, **DEMO_RATES},
     })
-    config = SandboxConfig.model_validate({
-        "google": {"review_delay_seconds": review_seconds},
-        "apple": {"submitted_seconds": review_seconds / 3, "processing_seconds": review_seconds * 2 / 3},
-    })
+    config = SandboxConfig.model_validate(demo_sandbox_config(review_seconds))
     sandbox = SandboxServer(config).start()
     console.print(f"[bold]Vitrine demo[/]: directory sandbox on {sandbox.url}, data in {home}\n"
-                  "Each platform is paced at its documented quota (Google: 300 requests a minute).\n")
+                  "Google and Apple are paced at their documented quotas (Google: 300 requests a minute); "
+                  "the platforms whose quotas are partner-set run at what the sandbox allows.\n")
     try:
         async with open_context(settings) as ctx:
             async with ctx.session() as session:
@@ -88,6 +114,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
                 _, api_key = await create_api_key(session, DEMO_ORG, "demo")
                 for platform, (creds, opts) in sandbox_connections(sandbox.url).items():
                     await connect(session, org.id, platform, creds, opts, settings)  # type: ignore[arg-type]
+            console.print(f"Connected {len(sandbox_connections(sandbox.url))} platforms in the sandbox.")
             console.print(f"Importing the sample workbook [bold]{SAMPLE.name}[/] (valid rows; rejected ones reported)")
             report = await run_import(ctx, org.id, SAMPLE, dry_run=False, allow_partial=True,  # type: ignore[arg-type]
                                       mapping=None, show_progress=True)

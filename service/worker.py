@@ -49,6 +49,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "queue_name": QUEUE,
         "max_jobs": settings.sync_concurrency,
         "job_timeout": settings.sync_job_timeout,
+        # no result keys at all: arq's failure path (a job 'expired' after Redis was emptied) stores
+        # one with the worker's keep_result, and a stored result blocks that fixed job id for its TTL
+        "keep_result": 0,
         "ctx": {"settings": settings},
         "handle_signals": True,
     }

@@ -9,6 +9,8 @@ below it, so a client only swaps its base URL (``http://127.0.0.1:PORT`` = ``{sa
   ``{sandbox}/google/verifications/v1``
 * Facebook Graph (``https://graph.facebook.com/v25.0``): ``{sandbox}/facebook/v25.0``
 * Apple Business Connect (``{base}/api/v1`` of platforms.md): ``{sandbox}/apple/api/v1``
+* Bing Places partner API (``https://bingplaces.com``, UNVERIFIED): ``{sandbox}/bing`` (key ``sandbox-bing-key``, see ``bing.py``)
+* Yelp Data Ingestion (``https://partner-api.yelp.com``): ``{sandbox}/yelp`` (Basic ``sandbox-yelp`` / ``sandbox-yelp-secret``, see ``yelp.py``)
 
 The Google emulator validates bodies against ``contracts/google/mybusinessbusinessinformation.v1.json``,
 shipped in ``connectors/sandbox/contracts/google/`` (else ``contracts/google/`` in any parent

@@ -6,16 +6,28 @@ from fastapi import FastAPI
 
 from .admin import admin_router
 from .apple import AppleEmulator
+from .bing import BingEmulator
 from .config import SandboxConfig
 from .core import Clock, Emulator, PlatformError, Sandbox, StatsMiddleware, SystemClock, platform_error_handler
 from .facebook import FacebookEmulator
 from .google import GoogleEmulator
+from .yelp import YelpEmulator
+from .here import HereEmulator
+from .foursquare import FoursquareEmulator
+from .tomtom import TomTomEmulator
+from .osm import OsmEmulator
 
 # The registry: platform name (also its SandboxConfig field) -> emulator class.
 EMULATORS: dict[str, type[Emulator]] = {
     "google": GoogleEmulator,
     "facebook": FacebookEmulator,
     "apple": AppleEmulator,
+    "osm": OsmEmulator,
+    "here": HereEmulator,
+    "foursquare": FoursquareEmulator,
+    "tomtom": TomTomEmulator,
+    "bing": BingEmulator,
+    "yelp": YelpEmulator,
 }
 
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 from pydantic import Field
 
 from .apple import AppleConfig
+from .bing import BingConfig
 from .core import FaultConfig, StrictModel
 from .facebook import FacebookConfig
 from .google import GoogleConfig
+from .yelp import YelpConfig
+from .here import HereConfig
+from .foursquare import FoursquareConfig
+from .tomtom import TomTomConfig
+from .osm import OsmConfig
 
 
 class SandboxConfig(StrictModel):
@@ -16,3 +22,9 @@ class SandboxConfig(StrictModel):
     google: GoogleConfig = Field(default_factory=GoogleConfig)
     facebook: FacebookConfig = Field(default_factory=FacebookConfig)
     apple: AppleConfig = Field(default_factory=AppleConfig)
+    osm: OsmConfig = Field(default_factory=OsmConfig)
+    here: HereConfig = Field(default_factory=HereConfig)
+    foursquare: FoursquareConfig = Field(default_factory=FoursquareConfig)
+    tomtom: TomTomConfig = Field(default_factory=TomTomConfig)
+    bing: BingConfig = Field(default_factory=BingConfig)
+    yelp: YelpConfig = Field(default_factory=YelpConfig)

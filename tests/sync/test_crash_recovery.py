@@ -59,7 +59,8 @@ def env(pg_url, redis_url, tmp_path):
 
 
 def start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen([VITRINE, "worker"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = open(Path(env["VITRINE_HOME"]).parent / "worker.log", "ab")  # never a pipe nobody reads
+    return subprocess.Popen([VITRINE, "worker"], env=env, stdout=log, stderr=log)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Bing Places for Business (partner RPC API, UNVERIFIED: partner PDF only)."""

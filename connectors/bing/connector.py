@@ -1,0 +1,229 @@
+"""Bing Places for Business: partner RPC API, full records, one business per call.
+
+Everything about this API is UNVERIFIED (partner PDF only): the paths come from platforms.md;
+the auth header, the response envelope and the status values are our reading, the same in
+the sandbox emulator (`connectors/sandbox/bing.py`), so both change together.
+
+* Calls: `POST {base}/trustedPartnerApi/v1/<Operation>` with a JSON body
+  `{TrackingId, Identity?, ...}`; the partner key goes in the `X-Api-Key` header (never in a
+  message or log). `Identity{Puid, AuthProvider, EmailId}` is sent when the options give any.
+* Answer envelope: HTTP 200 `{TrackingId, OperationStatus: "Success"|"PartialSuccess"|"Failure",
+  ErrorMessage?, Results: [{StoreId, Status: "Success"|"AlreadyExists"|"NotFound"|
+  "ValidationFailed", Errors: [{Field, Message}]}]}` for Create/UpdateBusinesses;
+  `{…, Businesses: [Business]}` for GetBusinesses; `{…, BusinessStatusInfos: [{StoreId,
+  Status: "InReview"|"Published"|"Rejected"|"Suspended", StatusReason?, BingMapsUrl?}]}` for
+  GetBusinessStatusInfo. Request-level failures: 4xx/5xx `{TrackingId, ErrorCode, ErrorMessage}`
+  (401 Unauthorized, 403 Forbidden, 429 ThrottlingLimitExceeded + Retry-After).
+* Create (no remote id): GetBusinesses by StoreId first and adopt (UpdateBusinesses with our
+  record); else CreateBusinesses; `AlreadyExists` (a create that landed but was not recorded)
+  adopts the same way. remote_id = StoreId.
+* Update: UpdateBusinesses with the whole record (no partial update). `NotFound` ->
+  ActionRequired (someone deleted the listing: recreating it is a person's decision).
+* Every accepted push goes to review (~3 weeks): `awaiting_review`. `read_back` asks
+  GetBusinessStatusInfo, then GetBusinesses: Published -> live (with the keys that differ),
+  InReview -> awaiting_review, Rejected -> failed with Bing's reason, Suspended/unknown ->
+  action_required.
+* One business per push: the engine pushes per listing. Batching (up to 1000 per call, the
+  API's limit) is future work.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any, ClassVar
+
+import httpx
+
+from connectors.base import (
+    ActionRequired,
+    Channel,
+    ConnectorError,
+    FieldError,
+    PlatformInfo,
+    PushContext,
+    PushResult,
+    Quota,
+    ReadBack,
+    Rejected,
+    Rendering,
+    RetryableError,
+)
+from connectors.bing import mapping
+from connectors.http import json_or_none, request, retry_after_seconds
+from schemas import Establishment
+
+log = logging.getLogger(__name__)
+
+NAME = "Bing Places"
+API = "/trustedPartnerApi/v1"
+API_KEY_HEADER = "X-Api-Key"  # UNVERIFIED
+LISTING_GONE = "the listing no longer exists on Bing Places (deleted there?): recreate it or disconnect it"
+
+
+def _summary(body: Any, status: int) -> str:
+    if isinstance(body, dict):
+        parts = [str(body[k]) for k in ("ErrorCode", "ErrorMessage") if body.get(k)]
+        if parts:
+            return ": ".join(parts)
+    return f"HTTP {status}"
+
+
+def classify(response: httpx.Response) -> ConnectorError:
+    """The one error a failed (non-2xx) Bing answer becomes."""
+    status = response.status_code
+    body = json_or_none(response)
+    summary = _summary(body, status)
+    if status == 429 or (isinstance(body, dict) and body.get("ErrorCode") == "ThrottlingLimitExceeded"):
+        return RetryableError(f"{NAME} throttled the request: {summary}", retry_after=retry_after_seconds(response),
+                              http_status=status, throttled=True)
+    if status == 401:
+        return ActionRequired(f"{NAME} rejected the partner API key: {summary}", http_status=status)
+    if status == 403:
+        return ActionRequired(f"{NAME} denies this partner access: {summary}", http_status=status)
+    if status >= 500:
+        return RetryableError(f"{NAME} server error: {summary}", retry_after=retry_after_seconds(response),
+                              http_status=status)
+    if status == 404:
+        return ActionRequired(f"{NAME} partner API not found at this base URL: {summary}", http_status=status)
+    return Rejected(f"{NAME} refused the request: {summary}", http_status=status)
+
+
+def _field_errors(result: dict[str, Any]) -> list[FieldError]:
+    errors = result.get("Errors") if isinstance(result.get("Errors"), list) else []
+    out = [FieldError(e.get("Field") if isinstance(e.get("Field"), str) else None, str(e.get("Message") or e))
+           for e in errors if isinstance(e, dict)]
+    return out or [FieldError(None, str(result.get("ErrorMessage") or result.get("Status") or "refused"))]
+
+
+class BingConnector:
+    info: ClassVar[PlatformInfo] = PlatformInfo(
+        key="bing",
+        name="Bing Places for Business",
+        channel=Channel.api,
+        capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "website", "categories",
+                                "hours.regular", "hours.special"}),
+        quota=Quota(10, 5),  # UNVERIFIED
+        location_quota=None,
+        typical_delay=timedelta(days=21),
+        verifiable=True,
+        default_base_url="https://bingplaces.com",  # UNVERIFIED
+        credentials=("api_key",),
+        options=("email_id", "puid", "auth_provider"),
+        notes=("UNVERIFIED partner API (partner PDF only): paths, X-Api-Key auth, answer envelope and status values "
+               "are our reading. Full records: every push sends the whole business. Creates look the StoreId up "
+               "first. Bing reviews every change (~3 weeks): live once GetBusinessStatusInfo says Published and "
+               "GetBusinesses shows our record. Not published: e-mail, description, photos, additional phones; "
+               "temporary closure and opening-soon are sent as closed. One business per call (batching: future work)."),
+    )
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
+                 options: Mapping[str, Any]) -> None:
+        self.client = client
+        self.base_url = (base_url or self.info.default_base_url).rstrip("/")
+        self._api_key = credentials.get("api_key") or ""
+        identity = {"Puid": options.get("puid"), "AuthProvider": options.get("auth_provider"),
+                    "EmailId": options.get("email_id")}
+        self._identity = {k: str(v) for k, v in identity.items() if v}
+
+    def render(self, record: Establishment) -> Rendering:
+        return mapping.render(record)
+
+    # ------------------------------------------------------------ push
+
+    async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
+        business = rendering.payload
+        store_id = str(business["StoreId"])
+        if ctx.remote_id:
+            return await self._update(business, ctx.request_id)
+        if await self._get(store_id) is not None:
+            return await self._adopt(business, ctx.request_id)
+        result, status = await self._write("CreateBusinesses", business, ctx.request_id)
+        if result.get("Status") == "AlreadyExists":
+            return await self._adopt(business, ctx.request_id)
+        self._raise_for(result, status)
+        log.info("bing.business.created", extra={"store_code": store_id})
+        return PushResult(remote_id=store_id, state="awaiting_review", http_status=status, created=True)
+
+    async def _adopt(self, business: dict[str, Any], tracking_id: str) -> PushResult:
+        log.info("bing.business.adopted", extra={"store_code": business["StoreId"]})
+        result = await self._update(business, tracking_id)
+        result.detail["adopted"] = True
+        return result
+
+    async def _update(self, business: dict[str, Any], tracking_id: str) -> PushResult:
+        result, status = await self._write("UpdateBusinesses", business, tracking_id)
+        if result.get("Status") == "NotFound":
+            raise ActionRequired(LISTING_GONE, http_status=status)
+        self._raise_for(result, status)
+        return PushResult(remote_id=str(business["StoreId"]), state="awaiting_review", http_status=status)
+
+    def _raise_for(self, result: dict[str, Any], status: int) -> None:
+        if result.get("Status") == "Success":
+            return
+        if result.get("Status") == "ValidationFailed":
+            errors = _field_errors(result)
+            summary = "; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors)
+            raise Rejected(f"{NAME} refused the business: {summary}", errors, http_status=status)
+        raise RetryableError(f"{NAME} answered {result.get('Status')!r} for the business: "
+                             f"{result.get('ErrorMessage') or 'no message'}", http_status=status)
+
+    async def _write(self, operation: str, business: dict[str, Any], tracking_id: str) -> tuple[dict[str, Any], int]:
+        body = await self._call(operation, {"Businesses": [business]}, tracking_id)
+        results = body.get("Results") if isinstance(body.get("Results"), list) else []
+        result = next((r for r in results if isinstance(r, dict) and r.get("StoreId") == business["StoreId"]), None)
+        if result is None:
+            raise RetryableError(f"{NAME} {operation} answered without a result for the business "
+                                 f"({body.get('OperationStatus')}: {body.get('ErrorMessage') or 'no message'})",
+                                 http_status=200)
+        return result, 200
+
+    # ------------------------------------------------------------ read back
+
+    async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:
+        body = await self._call("GetBusinessStatusInfo", {"StoreIds": [remote_id]}, str(uuid.uuid4()))
+        infos = body.get("BusinessStatusInfos") if isinstance(body.get("BusinessStatusInfos"), list) else []
+        info = next((i for i in infos if isinstance(i, dict) and i.get("StoreId") == remote_id), None)
+        if info is None:
+            return ReadBack(state="action_required", message=LISTING_GONE, http_status=200)
+        state, url = info.get("Status"), info.get("BingMapsUrl")
+        if state == "Rejected":
+            return ReadBack(state="failed", message=f"{NAME} rejected the listing: "
+                            f"{info.get('StatusReason') or 'no reason given'}", live_url=url, http_status=200)
+        if state not in ("Published", "InReview"):
+            return ReadBack(state="action_required", message=f"{NAME} shows the listing as {state!r}: "
+                            f"{info.get('StatusReason') or 'no reason given'}", live_url=url, http_status=200)
+        live = await self._get(remote_id)
+        if live is None:
+            return ReadBack(state="action_required", message=LISTING_GONE, http_status=200)
+        mismatched = mapping.differing_keys(pushed, live)
+        if state == "Published":
+            return ReadBack(state="live", mismatched=mismatched, live_url=url, http_status=200)
+        return ReadBack(state="awaiting_review", mismatched=mismatched, pending=[k for k in pushed if k not in mismatched],
+                        message=f"{NAME}: InReview", live_url=url, http_status=200)
+
+    async def _get(self, store_id: str) -> dict[str, Any] | None:
+        body = await self._call("GetBusinesses", {"StoreIds": [store_id]}, str(uuid.uuid4()))
+        items = body.get("Businesses") if isinstance(body.get("Businesses"), list) else []
+        return next((b for b in items if isinstance(b, dict) and b.get("StoreId") == store_id), None)
+
+    # ------------------------------------------------------------ HTTP
+
+    async def _call(self, operation: str, fields: dict[str, Any], tracking_id: str) -> dict[str, Any]:
+        if not self._api_key:
+            raise ActionRequired(f"{NAME} connection incomplete: the api_key credential is missing")
+        body: dict[str, Any] = {"TrackingId": tracking_id}
+        if self._identity:
+            body["Identity"] = self._identity
+        body.update(fields)
+        response = await request(self.client, "POST", f"{self.base_url}{API}/{operation}", json=body,
+                                 headers={"Accept": "application/json", API_KEY_HEADER: self._api_key})
+        if not response.is_success:
+            raise classify(response)
+        answer = json_or_none(response)
+        if not isinstance(answer, dict):
+            raise RetryableError(f"{NAME} {operation} answered HTTP {response.status_code} without a JSON object",
+                                 http_status=response.status_code)
+        return answer

@@ -1,0 +1,1 @@
+"""Pure helpers shared by several connectors (no I/O, no platform knowledge)."""

@@ -1,0 +1,1 @@
+"""OpenStreetMap (API 0.6): see `connector.py`."""

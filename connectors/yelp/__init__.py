@@ -1,0 +1,1 @@
+"""Yelp (partner Data Ingestion API, contract required)."""

@@ -1,0 +1,59 @@
+"""Foursquare mapping: exact suggested-edit fields for varied canonical records."""
+
+from __future__ import annotations
+
+from connectors.base import FIELDS
+from connectors.foursquare.connector import FoursquareConnector
+from connectors.foursquare.mapping import render
+from schemas import Establishment
+from tests.establishments.factories import record
+
+NINE_SIX = [{"open": "09:00", "close": "18:00"}]
+
+
+def est(**overrides: object) -> Establishment:
+    return Establishment.model_validate(record(**overrides))
+
+
+def test_default_record_exact_payload() -> None:
+    rendering = render(est())
+    assert rendering.payload == {
+        "name": "Clinique du Parc", "address": "12 rue Oberkampf", "locality": "Paris", "postcode": "75011",
+        "country": "FR", "latitude": 48.8656, "longitude": 2.3781, "tel": "+33123456789",
+        "website": "https://www.clinique-du-parc.fr/", "email": "contact@clinique-du-parc.fr",
+        "hours": {"Mon": [["08:00", "12:00"], ["14:00", "19:00"]]}, "closed": False}
+    assert set(rendering.unsupported) == {"categories"}
+
+
+def test_hours_shapes() -> None:
+    regular = {"monday": NINE_SIX, "tuesday": NINE_SIX, "saturday": [{"open": "22:00", "close": "02:00"}],
+               "sunday": [{"open": "00:00", "close": "24:00"}]}
+    assert render(est(hours={"regular": regular})).payload["hours"] == {
+        "Mon": [["09:00", "18:00"]], "Tue": [["09:00", "18:00"]], "Sat": [["22:00", "02:00"]], "Sun": [["00:00", "24:00"]]}
+    assert "hours" not in render(est(hours={})).payload
+
+
+def test_missing_fields_non_ascii_and_extra_lines() -> None:
+    rendering = render(est(name="Laboratoire Œuvre – Saint-Éloi", geo=None, phones={}, website=None, email=None,
+                           address={"lines": ["Place du Marché", "Bâtiment B", "2e étage"], "locality": "Liège",
+                                    "region": "Wallonie", "country": "BE"}))
+    assert rendering.payload == {"name": "Laboratoire Œuvre – Saint-Éloi", "address": "Place du Marché",
+                                 "address_extended": "Bâtiment B, 2e étage", "locality": "Liège", "region": "Wallonie",
+                                 "country": "BE", "hours": {"Mon": [["08:00", "12:00"], ["14:00", "19:00"]]},
+                                 "closed": False}
+
+
+def test_closures() -> None:
+    assert render(est(status="closed_permanently")).payload["closed"] is True
+    temporary = render(est(status="closed_temporarily", reopen_date="2026-03-01"))
+    assert temporary.payload["closed"] is False and "closed_temporarily" in temporary.unsupported["status"]
+    assert "opening_soon" in render(est(status="opening_soon")).unsupported["status"]
+
+
+def test_capabilities_are_exactly_what_render_sends() -> None:
+    full = est(description="Soins", photos=[{"url": "https://img.example.fr/a.jpg"}],
+               phones={"primary": "+33123456789", "additional": ["+33600000000"]},
+               hours={"regular": {"monday": NINE_SIX}, "special": [{"start_date": "2026-12-25", "closed": True}]})
+    rendering = render(full)
+    assert rendering.payload["description"] == "Soins"
+    assert FoursquareConnector.info.capabilities == set(FIELDS) - set(rendering.unsupported)
