@@ -135,8 +135,7 @@ def _duration(seconds: int) -> str:
 def sandbox(host: str = "127.0.0.1", port: int = 8900,
             config: Annotated[str | None, typer.Option(help="JSON object of SandboxConfig fields")] = None) -> None:
     """Run the directory sandbox alone (emulated Google, Facebook, Apple APIs) for tests and trials."""
-    from connectors.sandbox.core import SandboxConfig
-    from connectors.sandbox.server import run_sandbox
+    from connectors.sandbox import SandboxConfig, run_sandbox
 
     cfg = SandboxConfig.model_validate(json.loads(config)) if config else SandboxConfig()
     err.print(f"Directory sandbox on http://{host}:{port} (admin: /_sandbox/config, /_sandbox/stats)")

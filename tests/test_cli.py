@@ -97,3 +97,36 @@ def test_template_platforms_and_status(vitrine, tmp_path):
     assert {r["status"] for r in rows} == {"pending"}  # no worker ran: queued, not lost
     table = vitrine("status", "--platform", "google").output
     assert "pending" in table
+
+
+def test_sandbox_command_serves_the_emulators(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = '{"google": {"review_delay_seconds": 1}}'
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "vitrine"), "sandbox", "--port", str(port),
+                             "--config", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                index = httpx.get(f"http://127.0.0.1:{port}/_sandbox/config", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, "the sandbox did not start"
+                time.sleep(0.2)
+        assert index.json()["google"]["review_delay_seconds"] == 1
+        denied = httpx.post(f"http://127.0.0.1:{port}/google/v1/accounts/a/locations", params={"requestId": "r"},
+                            headers={"Authorization": "Bearer wrong"}, json={})
+        assert denied.status_code == 401 and denied.json()["error"]["status"] == "UNAUTHENTICATED"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
