@@ -28,10 +28,10 @@ Choices (UNVERIFIED against Bing: the partner PDF only lists the field names):
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from connectors.base import Rendering
+from connectors.common.special_hours import period_dates
 from schemas import Establishment
 from schemas.categories import CATEGORIES
 from schemas.establishment import DAYS, Interval, SpecialHours, Status
@@ -109,15 +109,9 @@ def _span(interval: Interval) -> str:
 
 
 def _holiday(period: SpecialHours, unsupported: dict[str, str]) -> list[dict[str, Any]]:
-    end = period.end_date or period.start_date
-    days = (end - period.start_date).days + 1
-    if days > MAX_HOLIDAY_DATES:
-        unsupported["hours.special"] = (f"the period from {period.start_date.isoformat()} is sent for its first "
-                                        f"{MAX_HOLIDAY_DATES} days only (one Bing entry per date)")
-        days = MAX_HOLIDAY_DATES
     out: list[dict[str, Any]] = []
-    for n in range(days):
-        date = (period.start_date + timedelta(days=n)).isoformat()
+    for day in period_dates(period, MAX_HOLIDAY_DATES, unsupported, "one Bing entry per date"):
+        date = day.isoformat()
         if period.closed:
             out.append({"Date": date, "IsClosed": True})
         else:

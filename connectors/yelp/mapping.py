@@ -25,10 +25,10 @@ Choices (UNVERIFIED against Yelp: the ingestion field list is in the partner con
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from connectors.base import Rendering
+from connectors.common.special_hours import period_dates
 from schemas import Establishment
 from schemas.categories import ancestry
 from schemas.establishment import Interval, SpecialHours, Status
@@ -138,15 +138,9 @@ def _interval(head: dict[str, Any], interval: Interval) -> dict[str, Any]:
 
 
 def _special(period: SpecialHours, unsupported: dict[str, str]) -> list[dict[str, Any]]:
-    end = period.end_date or period.start_date
-    days = (end - period.start_date).days + 1
-    if days > MAX_SPECIAL_DATES:
-        unsupported["hours.special"] = (f"the period from {period.start_date.isoformat()} is sent for its first "
-                                        f"{MAX_SPECIAL_DATES} days only (one Yelp item per date)")
-        days = MAX_SPECIAL_DATES
     out: list[dict[str, Any]] = []
-    for n in range(days):
-        date = (period.start_date + timedelta(days=n)).isoformat()
+    for day in period_dates(period, MAX_SPECIAL_DATES, unsupported, "one Yelp item per date"):
+        date = day.isoformat()
         if period.closed:
             out.append({"date": date, "is_closed": True})
         else:
