@@ -105,7 +105,7 @@ def platforms(org: OrgOption = None, as_json: JsonOption = False) -> None:
     """Every platform: channel, capabilities, quota, typical delay, connection state."""
     from connectors.registry import platforms as all_platforms
     from service.platforms.router import describe
-    from service.platforms.service import connections
+    from service.platforms.repository import connections
 
     async def go(ctx: Context, org_id: int) -> list[dict[str, Any]]:
         async with ctx.session() as session:

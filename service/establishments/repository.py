@@ -46,6 +46,13 @@ async def get_many(session: AsyncSession, org_id: int, store_codes: Sequence[str
     return found
 
 
+async def current_revisions(session: AsyncSession, org_id: int) -> list[tuple[int, int]]:
+    """(id, revision) of every live establishment of the organisation."""
+    query = select(EstablishmentRow.id, EstablishmentRow.revision).where(
+        EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None))
+    return [(i, r) for i, r in (await session.exec(query)).all()]  # type: ignore[misc]
+
+
 async def list_page(session: AsyncSession, org_id: int, *, label: str | None, locality: str | None,
                     status: str | None, q: str | None, after: str | None, limit: int) -> list[EstablishmentRow]:
     query = select(EstablishmentRow).where(

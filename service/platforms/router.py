@@ -8,6 +8,7 @@ from schemas.sync import ConnectionCreate, PlatformPublic, QuotaPublic
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse
 from service.models import PlatformConnection
+from service.platforms import repository as repo
 from service.platforms import service
 from service.sync.quotas import quotas_for
 
@@ -28,7 +29,7 @@ def describe(info: PlatformInfo, connection: PlatformConnection | None, settings
 
 @router.get("", response_model=list[PlatformPublic])
 async def list_platforms(request: Request, session: SessionDep, who: PrincipalDep) -> list[PlatformPublic]:
-    connected = await service.connections(session, who.organisation_id)
+    connected = await repo.connections(session, who.organisation_id)
     settings = request.app.state.settings
     return [describe(info, connected.get(info.key), settings) for info in platforms()]
 
@@ -44,7 +45,7 @@ async def connect_platform(platform: str, body: ConnectionCreate, request: Reque
 
 @router.delete("/{platform}/connection", status_code=204, responses={404: {"model": ErrorResponse}})
 async def disconnect_platform(platform: str, session: SessionDep, who: PrincipalDep) -> Response:
-    row = await service.get_connection(session, who.organisation_id, platform)
+    row = await repo.get_connection(session, who.organisation_id, platform)
     if row is None:
         raise ApiError(404, "not_found", f"{platform!r} is not connected")
     row.enabled = False

@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.base import (
@@ -36,9 +35,11 @@ from schemas import Establishment
 from service.db import unit_of_work
 from service.models import EstablishmentRow, Organisation, PlatformConnection, SyncAttempt, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
+from service.platforms import repository as platforms_repo
 from service.platforms.service import base_url
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
+from service.sync import repository as repo
 from service.sync.quotas import quotas_for
 
 log = logging.getLogger("vitrine.sync")
@@ -89,18 +90,6 @@ def backoff(settings: Settings, attempt: int, retry_after: float | None) -> floa
     return max(delay, retry_after or 0.0)
 
 
-async def _target(session: AsyncSession, establishment_id: int, platform: str) -> SyncTarget | None:
-    query = select(SyncTarget).where(SyncTarget.establishment_id == establishment_id,
-                                     SyncTarget.platform == platform).with_for_update()
-    return (await session.exec(query)).first()
-
-
-async def _connection(session: AsyncSession, org_id: int, platform: str) -> PlatformConnection | None:
-    query = select(PlatformConnection).where(PlatformConnection.organisation_id == org_id,
-                                             PlatformConnection.platform == platform)
-    return (await session.exec(query)).first()
-
-
 @dataclass
 class _Loaded:
     target_id: int
@@ -116,13 +105,13 @@ class _Loaded:
 
 async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await _target(session, establishment_id, platform)
+        target = await repo.target_for_update(session, establishment_id, platform)
         if target is None:
             return None
         if target.status not in ACTIVE and target.wanted_revision <= target.pushed_revision:
             return None  # already done: a duplicate or late job
         row = await session.get(EstablishmentRow, establishment_id)
-        connection = await _connection(session, target.organisation_id, platform)
+        connection = await platforms_repo.get_connection(session, target.organisation_id, platform)
         now = utcnow()
         if connection is None or not connection.enabled:
             target.status, target.last_error, target.updated_at = "not_connected", None, now
@@ -268,10 +257,10 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
 async def verify(deps: Deps, establishment_id: int, platform: str) -> Next:
     """Read the listing back: `live` when it matches what was pushed, `drifted` when not."""
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await _target(session, establishment_id, platform)
+        target = await repo.target_for_update(session, establishment_id, platform)
         if target is None or target.status not in VERIFIED or not target.remote_id or target.pushed is None:
             return Next()
-        connection = await _connection(session, target.organisation_id, platform)
+        connection = await platforms_repo.get_connection(session, target.organisation_id, platform)
         org = await session.get(Organisation, target.organisation_id)
         if connection is None or not CONNECTORS[platform].info.verifiable:
             return Next()

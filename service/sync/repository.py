@@ -12,6 +12,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.models import EstablishmentLabel, EstablishmentRow, SyncAttempt, SyncTarget
 
 
+async def target_for_update(session: AsyncSession, establishment_id: int, platform: str) -> SyncTarget | None:
+    query = select(SyncTarget).where(SyncTarget.establishment_id == establishment_id,
+                                     SyncTarget.platform == platform).with_for_update()
+    return (await session.exec(query)).first()
+
+
 async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[tuple[int, str, str]]:
     """(establishment_id, platform, 'push'|'verify') for every target whose work is due."""
     pushes = select(SyncTarget.establishment_id, SyncTarget.platform, SyncTarget.status).where(
