@@ -190,3 +190,32 @@ class Connector(Protocol):
 
 def expected_by(info: PlatformInfo, now: datetime) -> datetime:
     return now + info.typical_delay
+
+
+@dataclass
+class Delivery:
+    """A feed file handed to a partner."""
+
+    filename: str
+    size: int
+    sha256: str
+    rows: int
+    location: str  # remote path or URL
+
+
+@runtime_checkable
+class FeedConnector(Protocol):
+    """A `Channel.feed` platform: no per-listing API; the engine renders one row per connected
+    establishment (`render`), and delivers the whole feed at once (`deliver`). Deliveries cannot
+    be read back: included sites are `submitted` with an expected-live date from `info`."""
+
+    info: ClassVar[PlatformInfo]
+
+    def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
+                 options: Mapping[str, Any]) -> None: ...
+
+    def render(self, record: Establishment) -> Rendering:
+        """Pure: one feed row (column -> text) for this establishment."""
+
+    async def deliver(self, rows: list[dict[str, Any]], org_slug: str) -> Delivery:
+        """Render the whole file from `rows` and deliver it; raise one of the three errors."""

@@ -4,9 +4,10 @@ To add a platform, write `connectors/<key>/` (see `connectors/base.py`) and add 
 """
 
 from connectors.apple.connector import AppleConnector
-from connectors.base import Connector, PlatformInfo
+from connectors.base import Connector, FeedConnector, PlatformInfo
 from connectors.bing.connector import BingConnector
 from connectors.facebook.connector import FacebookConnector
+from connectors.feeds.connector import FEED_CONNECTORS
 from connectors.google.connector import GoogleConnector
 from connectors.yelp.connector import YelpConnector
 from connectors.here.connector import HereConnector
@@ -14,7 +15,7 @@ from connectors.foursquare.connector import FoursquareConnector
 from connectors.tomtom.connector import TomTomConnector
 from connectors.osm.connector import OsmConnector
 
-CONNECTORS: dict[str, type[Connector]] = {
+CONNECTORS: dict[str, type[Connector] | type[FeedConnector]] = {
     "google": GoogleConnector,
     "facebook": FacebookConnector,
     "apple": AppleConnector,
@@ -24,6 +25,8 @@ CONNECTORS: dict[str, type[Connector]] = {
     "tomtom": TomTomConnector,
     "bing": BingConnector,
     "yelp": YelpConnector,
+    # feed partners (channel feed): one class per row of connectors/feeds/partners.py
+    **FEED_CONNECTORS,
 }
 
 

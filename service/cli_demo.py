@@ -53,6 +53,19 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
     }
 
 
+def feed_connections(url: str, inbox: Any) -> dict[str, tuple[dict[str, str], dict[str, Any]]]:
+    """Every feed partner: SFTP ones to the local inbox (host key pinned), HTTPS ones to the sandbox."""
+    from connectors.feeds import PARTNERS
+
+    out: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
+    for key, partner in PARTNERS.items():
+        if partner.transport == "sftp":
+            out[key] = (dict(inbox.credentials), inbox.options(key))
+        else:
+            out[key] = ({"token": "sandbox-feed-token"}, {"upload_url": f"{url}/feeds/{key}/upload"})
+    return out
+
+
 # Google's and Apple's quotas are documented and kept. The others are partner-set or undocumented:
 # Vitrine's defaults are deliberately cautious, and the demo raises them to what its sandbox allows.
 DEMO_RATES = {"facebook": "20/1", "bing": "20/1", "here": "20/1", "tomtom": "20/1", "osm": "20/1"}
@@ -86,6 +99,7 @@ def _progress_table(counts: dict[str, dict[str, int]], elapsed: float) -> Table:
 
 async def _demo(review_seconds: float, timeout: float) -> None:
     from connectors.sandbox import SandboxConfig, SandboxServer
+    from connectors.sandbox.sftp import SftpInbox
     from service.platforms.service import connect
     from service.sync import repository as sync_repo
     from service.sync.runtime import sync_runtime
@@ -96,7 +110,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
     home.mkdir(parents=True)
     settings = base.model_copy(update={
         "home": home, "database_url": None, "redis_url": None,
-        "verify_poll_seconds": max(1.0, review_seconds / 3), "reconcile_seconds": 2,
+        "verify_poll_seconds": max(1.0, review_seconds / 3), "reconcile_seconds": 2, "feed_batch_seconds": 2.0,
         "google_base_url": None, "facebook_base_url": None, "apple_base_url": None,
         "rate_limits": {**base.rate_limits, **DEMO_RATES},
     })
@@ -106,15 +120,17 @@ async def _demo(review_seconds: float, timeout: float) -> None:
                   "Google and Apple are paced at their documented quotas (Google: 300 requests a minute); "
                   "the platforms whose quotas are partner-set run at what the sandbox allows.\n")
     try:
-        async with open_context(settings) as ctx:
+        async with SftpInbox(home / "partner-inbox") as inbox, open_context(settings) as ctx:
             async with ctx.session() as session:
                 from service.auth.service import create_api_key, create_organisation
 
                 org = await create_organisation(session, DEMO_ORG)
                 _, api_key = await create_api_key(session, DEMO_ORG, "demo")
-                for platform, (creds, opts) in sandbox_connections(sandbox.url).items():
+                connections = {**sandbox_connections(sandbox.url), **feed_connections(sandbox.url, inbox)}
+                for platform, (creds, opts) in connections.items():
                     await connect(session, org.id, platform, creds, opts, settings)  # type: ignore[arg-type]
-            console.print(f"Connected {len(sandbox_connections(sandbox.url))} platforms in the sandbox.")
+            console.print(f"Connected {len(connections)} platforms: APIs in the sandbox, feed partners to a local "
+                          f"SFTP inbox ({home / 'partner-inbox'}) and the sandbox's HTTPS upload.")
             console.print(f"Importing the sample workbook [bold]{SAMPLE.name}[/] (valid rows; rejected ones reported)")
             report = await run_import(ctx, org.id, SAMPLE, dry_run=False, allow_partial=True,  # type: ignore[arg-type]
                                       mapping=None, show_progress=True)

@@ -166,3 +166,22 @@ class SyncAttempt(SQLModel, table=True):
     outcome: str = Field(max_length=32)
     error: str | None = None
     field_errors: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSONType))
+
+
+class FeedDelivery(SQLModel, table=True):
+    """One file delivered to a feed partner: what went out, where, and whether it arrived."""
+
+    __tablename__ = "feed_delivery"
+    __table_args__ = (Index("ix_feed_delivery_org_platform", "organisation_id", "platform", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    platform: str = Field(max_length=32)
+    filename: str = Field(max_length=255)
+    size: int = 0
+    sha256: str = Field(default="", max_length=64)
+    rows: int = 0
+    location: str | None = Field(default=None, max_length=500)
+    outcome: str = Field(max_length=32)  # delivered | retry | action_required | rejected | gave_up
+    error: str | None = None
+    created_at: datetime = _ts()

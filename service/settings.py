@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     verify_poll_seconds: float = 60.0  # how often a listing under review is read back
     drift_check_seconds: float = 6 * 3600.0  # how often a live listing is read back for drift
     reconcile_seconds: int = 30
+    feed_batch_seconds: float = 300.0  # changes wait this long to travel together in one feed file
     http_timeout_seconds: float = 20.0  # per platform request
     sync_job_timeout: int = 120  # a job running longer is cancelled; a killed worker's jobs resume after it
     rate_limits: dict[str, str] = {}  # {"google": "300/60"} overrides a platform's default quota

@@ -14,7 +14,7 @@ from service.settings import Settings, get_settings
 from service.sync import dispatch
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
-from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_push, sync_verify
+from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_feed, sync_push, sync_verify
 
 
 async def startup(ctx: dict[str, Any]) -> None:
@@ -39,7 +39,8 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     step = max(1, min(60, settings.reconcile_seconds))
     return {
         "functions": [func(sync_push, keep_result=0, max_tries=1_000_000),
-                      func(sync_verify, keep_result=0, max_tries=1_000_000)],
+                      func(sync_verify, keep_result=0, max_tries=1_000_000),
+                      func(sync_feed, keep_result=0, max_tries=1_000_000)],
         "cron_jobs": [cron(reconcile, second=set(range(0, 60, step)), run_at_startup=True, unique=True,
                            keep_result=0)],
         "on_startup": startup,

@@ -11,6 +11,7 @@ from .config import SandboxConfig
 from .core import Clock, Emulator, PlatformError, Sandbox, StatsMiddleware, SystemClock, platform_error_handler
 from .facebook import FacebookEmulator
 from .google import GoogleEmulator
+from .feeds import FeedsEmulator
 from .yelp import YelpEmulator
 from .here import HereEmulator
 from .foursquare import FoursquareEmulator
@@ -28,6 +29,7 @@ EMULATORS: dict[str, type[Emulator]] = {
     "tomtom": TomTomEmulator,
     "bing": BingEmulator,
     "yelp": YelpEmulator,
+    "feeds": FeedsEmulator,
 }
 
 

@@ -9,6 +9,7 @@ from .bing import BingConfig
 from .core import FaultConfig, StrictModel
 from .facebook import FacebookConfig
 from .google import GoogleConfig
+from .feeds import FeedsConfig
 from .yelp import YelpConfig
 from .here import HereConfig
 from .foursquare import FoursquareConfig
@@ -28,3 +29,4 @@ class SandboxConfig(StrictModel):
     tomtom: TomTomConfig = Field(default_factory=TomTomConfig)
     bing: BingConfig = Field(default_factory=BingConfig)
     yelp: YelpConfig = Field(default_factory=YelpConfig)
+    feeds: FeedsConfig = Field(default_factory=FeedsConfig)

@@ -23,6 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.base import (
     ActionRequired,
+    Channel,
     Connector,
     ConnectorError,
     PushContext,
@@ -53,6 +54,8 @@ class Next:
 
     push_in: float | None = None  # run the push job again after this many seconds
     verify_in: float | None = None  # read the listing back after this many seconds
+    feed_in: float | None = None  # deliver the organisation's feed to this platform after this many seconds
+    feed_org: int | None = None
 
 
 @dataclass
@@ -130,6 +133,8 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
 
 
 async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
+    if CONNECTORS[platform].info.channel == Channel.feed:
+        return await _want_feed(deps, establishment_id, platform)
     loaded = await _load_for_push(deps, establishment_id, platform)
     if loaded is None:
         return Next()
@@ -164,6 +169,15 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     duration = int((time.monotonic() - started) * 1000)
     return await _record_push(deps, loaded, outcome, duration, changed, rendering.payload,
                               unsupported=rendering.unsupported, expected=info.typical_delay)
+
+
+async def _want_feed(deps: Deps, establishment_id: int, platform: str) -> Next:
+    """Feed platforms take whole files: a changed site asks for its organisation's next delivery."""
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await repo.target_for_update(session, establishment_id, platform)
+        if target is None or (target.status not in ACTIVE and target.wanted_revision <= target.pushed_revision):
+            return Next()
+        return Next(feed_in=deps.settings.feed_batch_seconds, feed_org=target.organisation_id)
 
 
 async def _defer(deps: Deps, target_id: int, seconds: float) -> None:

@@ -18,6 +18,16 @@ async def target_for_update(session: AsyncSession, establishment_id: int, platfo
     return (await session.exec(query)).first()
 
 
+async def feed_sites(session: AsyncSession, org_id: int, platform: str) -> list[tuple[SyncTarget, EstablishmentRow]]:
+    """Every live establishment of the organisation connected to a feed platform: a feed is whole."""
+    query = (select(SyncTarget, EstablishmentRow)
+             .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
+             .where(SyncTarget.organisation_id == org_id, SyncTarget.platform == platform,
+                    col(EstablishmentRow.deleted_at).is_(None))
+             .order_by(EstablishmentRow.store_code))
+    return [(t, e) for t, e in (await session.exec(query)).all()]
+
+
 async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[tuple[int, str, str]]:
     """(establishment_id, platform, 'push'|'verify') for every target whose work is due."""
     pushes = select(SyncTarget.establishment_id, SyncTarget.platform, SyncTarget.status).where(

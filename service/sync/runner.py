@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from service.db import unit_of_work
 from service.models import utcnow
-from service.sync import engine
+from service.sync import engine, feeds
 from service.sync import repository as repo
 from service.sync.engine import Deps, Next
 
@@ -84,8 +84,8 @@ class LocalRunner:
             self._running.add(key)
             kind, establishment_id, platform = key
             try:
-                run = engine.push if kind == "push" else engine.verify
-                nxt = await run(self.deps, establishment_id, platform)
+                run = {"push": engine.push, "verify": engine.verify, "feed": feeds.deliver_feed}[kind]
+                nxt = await run(self.deps, establishment_id, platform)  # for "feed", the id is the organisation's
             except Exception:
                 log.exception("sync.job.crashed kind=%s establishment=%s platform=%s", *key)
                 nxt = Next(push_in=self.deps.settings.sync_backoff_base) if kind == "push" else Next()
@@ -98,6 +98,9 @@ class LocalRunner:
                 await self.schedule("push", establishment_id, platform, nxt.push_in)
             if nxt.verify_in is not None:
                 await self.schedule("verify", establishment_id, platform, nxt.verify_in)
+            if nxt.feed_in is not None:
+                await self.schedule("feed", nxt.feed_org if nxt.feed_org is not None else establishment_id, platform,
+                                    nxt.feed_in)
 
     async def reconcile(self) -> int:
         async with unit_of_work(self.deps.sessionmaker) as session:

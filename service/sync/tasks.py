@@ -18,7 +18,7 @@ from arq import ArqRedis
 
 from service.db import unit_of_work
 from service.models import utcnow
-from service.sync import engine
+from service.sync import engine, feeds
 from service.sync import repository as repo
 from service.sync.engine import Deps, Next
 
@@ -26,8 +26,12 @@ log = logging.getLogger("vitrine.sync")
 QUEUE = "vitrine:queue"
 
 
-def job_id(kind: str, establishment_id: int, platform: str) -> str:
-    return f"{'sync' if kind == 'push' else 'verify'}:{establishment_id}:{platform}"
+JOBS = {"push": ("sync", "sync_push"), "verify": ("verify", "sync_verify"), "feed": ("feed", "sync_feed")}
+
+
+def job_id(kind: str, key: int, platform: str) -> str:
+    """`sync:{establishment}:{platform}`, `verify:{establishment}:{platform}`, `feed:{organisation}:{platform}`."""
+    return f"{JOBS[kind][0]}:{key}:{platform}"
 
 
 class ArqDispatcher:
@@ -40,7 +44,7 @@ class ArqDispatcher:
             await self.schedule("push", establishment_id, platform, self.debounce)
 
     async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
-        name = "sync_push" if kind == "push" else "sync_verify"
+        name = JOBS[kind][1]
         await self.pool.enqueue_job(name, establishment_id, platform, _job_id=job_id(kind, establishment_id, platform),
                                     _defer_by=delay or None, _queue_name=QUEUE)
 
@@ -53,6 +57,8 @@ def _follow(ctx: dict[str, Any], establishment_id: int, platform: str, nxt: Next
         follow.append(("push", establishment_id, platform, nxt.push_in))
     if nxt.verify_in is not None:
         follow.append(("verify", establishment_id, platform, nxt.verify_in))
+    if nxt.feed_in is not None:
+        follow.append(("feed", nxt.feed_org if nxt.feed_org is not None else establishment_id, platform, nxt.feed_in))
 
 
 async def sync_push(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
@@ -61,6 +67,11 @@ async def sync_push(ctx: dict[str, Any], establishment_id: int, platform: str) -
 
 async def sync_verify(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
     _follow(ctx, establishment_id, platform, await engine.verify(ctx["deps"], establishment_id, platform))
+
+
+async def sync_feed(ctx: dict[str, Any], organisation_id: int, platform: str) -> None:
+    nxt = await feeds.deliver_feed(ctx["deps"], organisation_id, platform)
+    _follow(ctx, organisation_id, platform, nxt)
 
 
 async def after_job(ctx: dict[str, Any]) -> None:
