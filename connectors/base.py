@@ -44,6 +44,7 @@ class Channel(StrEnum):
     api = "api"  # pushed through the platform's API, read back where it allows
     feed = "feed"  # delivered in a periodic file: `submitted`, never verifiable
     manual = "manual"  # a person edits it by hand; Vitrine lists what to change
+    derived = "derived"  # fed by another platform (Waze from Google): its status mirrors that one
 
 
 # Canonical fields a platform may accept, for `PlatformInfo.capabilities`.
@@ -79,6 +80,7 @@ class PlatformInfo:
     credentials: tuple[str, ...] = ()  # names of the secret fields a connection needs
     options: tuple[str, ...] = ()  # names of the non-secret settings (account id, page id…)
     notes: str = ""
+    follows: str | None = None  # Channel.derived: the platform whose status this one mirrors
 
 
 @dataclass(frozen=True)

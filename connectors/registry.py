@@ -9,6 +9,8 @@ from connectors.bing.connector import BingConnector
 from connectors.facebook.connector import FacebookConnector
 from connectors.feeds.connector import FEED_CONNECTORS
 from connectors.google.connector import GoogleConnector
+from connectors.tripadvisor.connector import TripadvisorConnector
+from connectors.waze.connector import WazeConnector
 from connectors.yelp.connector import YelpConnector
 from connectors.here.connector import HereConnector
 from connectors.foursquare.connector import FoursquareConnector
@@ -25,6 +27,8 @@ CONNECTORS: dict[str, type[Connector] | type[FeedConnector]] = {
     "tomtom": TomTomConnector,
     "bing": BingConnector,
     "yelp": YelpConnector,
+    "waze": WazeConnector,  # derived: mirrors Google
+    "tripadvisor": TripadvisorConnector,  # manual: a person edits the owner portal
     # feed partners (channel feed): one class per row of connectors/feeds/partners.py
     **FEED_CONNECTORS,
 }

@@ -126,7 +126,8 @@ async def _demo(review_seconds: float, timeout: float) -> None:
 
                 org = await create_organisation(session, DEMO_ORG)
                 _, api_key = await create_api_key(session, DEMO_ORG, "demo")
-                connections = {**sandbox_connections(sandbox.url), **feed_connections(sandbox.url, inbox)}
+                connections = {**sandbox_connections(sandbox.url), **feed_connections(sandbox.url, inbox),
+                               "waze": ({}, {}), "tripadvisor": ({}, {})}
                 for platform, (creds, opts) in connections.items():
                     await connect(session, org.id, platform, creds, opts, settings)  # type: ignore[arg-type]
             console.print(f"Connected {len(connections)} platforms: APIs in the sandbox, feed partners to a local "

@@ -40,6 +40,7 @@ from service.platforms import repository as platforms_repo
 from service.platforms.service import base_url
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
+from service.sync import channels
 from service.sync import repository as repo
 from service.sync.quotas import quotas_for
 
@@ -133,8 +134,11 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
 
 
 async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
-    if CONNECTORS[platform].info.channel == Channel.feed:
+    channel = CONNECTORS[platform].info.channel
+    if channel == Channel.feed:
         return await _want_feed(deps, establishment_id, platform)
+    if channel in (Channel.manual, Channel.derived):
+        return await _without_push(deps, establishment_id, platform, channel)
     loaded = await _load_for_push(deps, establishment_id, platform)
     if loaded is None:
         return Next()
@@ -169,6 +173,24 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     duration = int((time.monotonic() - started) * 1000)
     return await _record_push(deps, loaded, outcome, duration, changed, rendering.payload,
                               unsupported=rendering.unsupported, expected=info.typical_delay)
+
+
+async def _without_push(deps: Deps, establishment_id: int, platform: str, channel: Channel) -> Next:
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await repo.target_for_update(session, establishment_id, platform)
+        if target is None or (target.status not in ACTIVE and target.wanted_revision <= target.pushed_revision):
+            return Next()
+        if channel == Channel.derived:
+            await channels.derived_push(session, target)
+            return Next()
+        row = await session.get(EstablishmentRow, establishment_id)
+        if row is None or row.deleted_at is not None:
+            target.status, target.pushed_revision = "action_required", target.wanted_revision
+            target.last_error = "deleted in Vitrine: remove the listing on the platform by hand"
+            return Next()
+        record = Establishment.model_validate({"store_code": row.store_code, **row.data})
+        channels.manual_push(target, record, row.revision)
+        return Next()
 
 
 async def _want_feed(deps: Deps, establishment_id: int, platform: str) -> Next:
@@ -263,6 +285,7 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
         if target.wanted_revision > target.pushed_revision and target.status not in ("in_progress",):
             target.status = "pending"  # edited while we pushed: go again with the newest state
             nxt.push_in = 0.0
+        await channels.mirror_derived(session, target)
         log.info("sync.push.%s platform=%s store_code=%s revision=%s status=%s", attempt.outcome,
                  target.platform, loaded.record.store_code, loaded.revision, target.status)
         return nxt
@@ -299,47 +322,55 @@ async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorErr
         target = await session.get(SyncTarget, target_id, with_for_update=True)
         if target is None or target.status not in VERIFIED:
             return Next()
-        now = utcnow()
-        attempt = SyncAttempt(target_id=target_id, revision=target.pushed_revision, kind="verify", started_at=now,
-                              duration_ms=duration, outcome="ok")
-        session.add(attempt)
-        target.updated_at = now
-        poll, drift_check = settings.verify_poll_seconds, settings.drift_check_seconds
-        if isinstance(rb, ConnectorError):
-            attempt.outcome, attempt.error, attempt.http_status = "error", rb.message, rb.http_status
-            if isinstance(rb, ActionRequired):
-                target.status, target.last_error, target.next_attempt_at = "action_required", rb.message, None
-                return Next()
-            target.next_attempt_at = now + timedelta(seconds=poll)
-            return Next(verify_in=poll)
-        attempt.http_status = rb.http_status
-        target.live_url = rb.live_url or target.live_url
-        target.remote_version = rb.remote_version or target.remote_version
-        drift = sorted(set(rb.mismatched) - set(rb.pending) | set(rb.third_party))
-        detail = {k: v for k, v in target.detail.items() if k not in ("drift", "pending")}
-        if rb.state in ("action_required", "failed"):
-            target.status, target.last_error, target.next_attempt_at = rb.state, rb.message, None
-            attempt.outcome = rb.state
-            target.detail = detail
+        nxt = _apply_verify(session, target, rb, duration, policy, settings)
+        await channels.mirror_derived(session, target)
+        return nxt
+
+
+def _apply_verify(session: AsyncSession, target: SyncTarget, rb: ReadBack | ConnectorError, duration: int,
+                  policy: str, settings: Settings) -> Next:
+    target_id = target.id
+    now = utcnow()
+    attempt = SyncAttempt(target_id=target_id, revision=target.pushed_revision, kind="verify", started_at=now,
+                          duration_ms=duration, outcome="ok")
+    session.add(attempt)
+    target.updated_at = now
+    poll, drift_check = settings.verify_poll_seconds, settings.drift_check_seconds
+    if isinstance(rb, ConnectorError):
+        attempt.outcome, attempt.error, attempt.http_status = "error", rb.message, rb.http_status
+        if isinstance(rb, ActionRequired):
+            target.status, target.last_error, target.next_attempt_at = "action_required", rb.message, None
             return Next()
-        if drift:
-            attempt.outcome = "drifted"
-            target.detail = {**detail, "drift": drift}
-            if policy == "repair":
-                target.status = "pending"
-                target.pushed = {k: v for k, v in target.pushed.items() if k not in drift}  # type: ignore[union-attr]
-                target.last_error = f"drift repaired: {', '.join(drift)} re-sent"
-                return Next(push_in=0.0)
-            target.status, target.last_error = "drifted", f"the platform shows other values for {', '.join(drift)}"
-            target.next_attempt_at = now + timedelta(seconds=drift_check)
-            return Next(verify_in=drift_check)
-        if rb.state == "awaiting_review" or rb.pending:
-            attempt.outcome = "pending"
-            target.status, target.detail = "awaiting_review", {**detail, "pending": sorted(rb.pending)}
-            target.next_attempt_at = now + timedelta(seconds=poll)
-            return Next(verify_in=poll)
-        attempt.outcome = "live"
-        target.status, target.verified_at, target.last_error, target.expected_by = "live", now, None, None
-        target.detail = {**detail, "last_state": "live"}
+        target.next_attempt_at = now + timedelta(seconds=poll)
+        return Next(verify_in=poll)
+    attempt.http_status = rb.http_status
+    target.live_url = rb.live_url or target.live_url
+    target.remote_version = rb.remote_version or target.remote_version
+    drift = sorted(set(rb.mismatched) - set(rb.pending) | set(rb.third_party))
+    detail = {k: v for k, v in target.detail.items() if k not in ("drift", "pending")}
+    if rb.state in ("action_required", "failed"):
+        target.status, target.last_error, target.next_attempt_at = rb.state, rb.message, None
+        attempt.outcome = rb.state
+        target.detail = detail
+        return Next()
+    if drift:
+        attempt.outcome = "drifted"
+        target.detail = {**detail, "drift": drift}
+        if policy == "repair":
+            target.status = "pending"
+            target.pushed = {k: v for k, v in target.pushed.items() if k not in drift}  # type: ignore[union-attr]
+            target.last_error = f"drift repaired: {', '.join(drift)} re-sent"
+            return Next(push_in=0.0)
+        target.status, target.last_error = "drifted", f"the platform shows other values for {', '.join(drift)}"
         target.next_attempt_at = now + timedelta(seconds=drift_check)
         return Next(verify_in=drift_check)
+    if rb.state == "awaiting_review" or rb.pending:
+        attempt.outcome = "pending"
+        target.status, target.detail = "awaiting_review", {**detail, "pending": sorted(rb.pending)}
+        target.next_attempt_at = now + timedelta(seconds=poll)
+        return Next(verify_in=poll)
+    attempt.outcome = "live"
+    target.status, target.verified_at, target.last_error, target.expected_by = "live", now, None, None
+    target.detail = {**detail, "last_state": "live"}
+    target.next_attempt_at = now + timedelta(seconds=drift_check)
+    return Next(verify_in=drift_check)
