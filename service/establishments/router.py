@@ -3,12 +3,11 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
-from pydantic import ValidationError
 
 from schemas import Establishment, EstablishmentPatch, EstablishmentPublic
-from schemas.api import BulkItemResult, BulkRequest, BulkResponse, BulkSummary, FieldError, RevisionPublic
+from schemas.api import BulkRequest, BulkResponse, RevisionPublic
 from service.deps import PrincipalDep, SessionDep
-from service.errors import ApiError, ErrorResponse, validation_details
+from service.errors import ApiError, ErrorResponse
 from service.establishments import repository as repo
 from service.establishments import service
 from service.establishments.service import Source
@@ -61,35 +60,7 @@ async def bulk_upsert(body: BulkRequest, session: SessionDep, who: PrincipalDep)
     limit = get_settings().bulk_max_items
     if len(body.items) > limit:
         raise ApiError(413, "too_many_items", f"at most {limit} items per call, got {len(body.items)}", field="items")
-    results: dict[int, BulkItemResult] = {}
-    valid: list[tuple[int, Establishment]] = []
-    seen: dict[str, int] = {}
-    for index, item in enumerate(body.items):
-        code = item.get("store_code") if isinstance(item, dict) else None
-        code = code if isinstance(code, str) else None
-        try:
-            record = Establishment.model_validate(item)
-        except ValidationError as exc:
-            errors = [FieldError(field=d.field, message=d.message) for d in validation_details(exc.errors())]
-            results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=errors)
-            continue
-        if record.store_code in seen:
-            results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=[FieldError(
-                field="store_code", message=f"same store_code as item {seen[record.store_code]}")])
-            continue
-        seen[record.store_code] = index
-        valid.append((index, record))
-    outcomes = await service.save_many(session, who.organisation_id, [r for _, r in valid],
-                                       Source("api", who.source_ref))
-    for (index, _), outcome in zip(valid, outcomes):
-        result = {"create": "created", "update": "updated", "unchanged": "unchanged"}[outcome.action]
-        results[index] = BulkItemResult(index=index, store_code=outcome.store_code, result=result,  # type: ignore[arg-type]
-                                        revision=outcome.revision, changes=outcome.changes)
-    ordered = [results[i] for i in range(len(body.items))]
-    summary = BulkSummary()
-    for r in ordered:
-        setattr(summary, r.result, getattr(summary, r.result) + 1)
-    return BulkResponse(summary=summary, results=ordered)
+    return await service.bulk_upsert(session, who.organisation_id, body.items, Source("api", who.source_ref))
 
 
 @router.get("/{store_code}", response_model=EstablishmentPublic, responses=_404)

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas import Establishment, EstablishmentPublic
+from schemas.api import BulkItemResult, BulkResponse, BulkSummary, FieldError
 from schemas.diff import FieldChange, diff_records
 from service.errors import ApiError, NotFound, validation_details
 from service.establishments import repository as repo
@@ -120,6 +121,38 @@ async def save_many(session: AsyncSession, org_id: int, records: Sequence[Establ
     outcomes = plan(records, existing)
     await apply(session, org_id, outcomes, source)
     return outcomes
+
+
+async def bulk_upsert(session: AsyncSession, org_id: int, items: list[dict[str, Any]], source: Source) -> BulkResponse:
+    """Each item validated on its own; the valid ones saved together, one result per item in order."""
+    results: dict[int, BulkItemResult] = {}
+    valid: list[tuple[int, Establishment]] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        code = item.get("store_code") if isinstance(item, dict) else None
+        code = code if isinstance(code, str) else None
+        try:
+            record = Establishment.model_validate(item)
+        except ValidationError as exc:
+            errors = [FieldError(field=d.field, message=d.message) for d in validation_details(exc.errors())]
+            results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=errors)
+            continue
+        if record.store_code in seen:
+            results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=[FieldError(
+                field="store_code", message=f"same store_code as item {seen[record.store_code]}")])
+            continue
+        seen[record.store_code] = index
+        valid.append((index, record))
+    outcomes = await save_many(session, org_id, [r for _, r in valid], source)
+    for (index, _), outcome in zip(valid, outcomes):
+        result = {"create": "created", "update": "updated", "unchanged": "unchanged"}[outcome.action]
+        results[index] = BulkItemResult(index=index, store_code=outcome.store_code, result=result,  # type: ignore[arg-type]
+                                        revision=outcome.revision, changes=outcome.changes)
+    ordered = [results[i] for i in range(len(items))]
+    summary = BulkSummary()
+    for r in ordered:
+        setattr(summary, r.result, getattr(summary, r.result) + 1)
+    return BulkResponse(summary=summary, results=ordered)
 
 
 def validate_record(data: dict[str, Any]) -> Establishment:
