@@ -94,7 +94,7 @@ def admin_router(sandbox: Sandbox) -> APIRouter:
         if emulator is None:
             return JSONResponse({"detail": f"unknown platform {platform!r}"}, 404)
         token = str(body.get("token", ""))
-        if not emulator.revoke_token(token):  # type: ignore[attr-defined]
+        if not emulator.revoke_token(token):
             return JSONResponse({"detail": f"unknown or already revoked token {token!r}"}, 404)
         return JSONResponse({"revoked": token})
 

@@ -71,6 +71,7 @@ def _iso(epoch: float) -> str:
 class BingEmulator(Emulator):
     name = "bing"
     prefix = "/bing"
+    credentials_field = "api_keys"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -218,13 +219,6 @@ class BingEmulator(Emulator):
             item.business[str(body["field"])] = body["value"]
         item.updated = self.now()
         return json_response(item.business)
-
-    def revoke_token(self, token: str) -> bool:
-        """An API key: calls with it answer 401 from now on."""
-        if token in self.config.api_keys and token not in self.revoked:
-            self.revoked.add(token)
-            return True
-        return False
 
     def dump(self) -> Any:
         return [{**self.status_info(store_id), "Business": copy.deepcopy(item.business)}

@@ -168,6 +168,7 @@ class Emulator:
 
     name: ClassVar[str]
     prefix: ClassVar[str]
+    credentials_field: ClassVar[str | None] = None  # the config list of accepted keys/tokens, for revoke_token
 
     def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
@@ -185,6 +186,15 @@ class Emulator:
 
     def now(self) -> float:
         return self.sandbox.clock.now()
+
+    def revoke_token(self, token: str) -> bool:
+        """Calls with this key or token answer 401 from now on (admin `tokens/revoke`). Subclasses
+        keep a `revoked` set and name their accepted credentials in `credentials_field`."""
+        known = getattr(self.config, self.credentials_field, ()) if self.credentials_field else ()
+        if token in known and token not in self.revoked:  # type: ignore[attr-defined]
+            self.revoked.add(token)  # type: ignore[attr-defined]
+            return True
+        return False
 
     def count_create(self, kind: str, key: str | None, created: bool) -> None:
         key = key or "(none)"

@@ -77,6 +77,7 @@ class Proposal:
 class FacebookEmulator(Emulator):
     name = "facebook"
     prefix = "/facebook"
+    credentials_field = "tokens"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -378,12 +379,6 @@ class FacebookEmulator(Emulator):
         page = self._admin_page(page_id)
         page.access_revoked = bool(body.get("revoked", True))
         return json_response({"id": page.id, "accessRevoked": page.access_revoked})
-
-    def revoke_token(self, token: str) -> bool:
-        if token not in self.config.tokens or token in self.revoked:
-            return False
-        self.revoked.add(token)
-        return True
 
     def dump(self) -> Any:
         self._ensure_parents()

@@ -107,6 +107,7 @@ def validate(body: dict[str, Any], new_place: bool) -> list[dict[str, str]]:
 class FoursquareEmulator(Emulator):
     name = "foursquare"
     prefix = "/foursquare"
+    credentials_field = "service_keys"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -239,12 +240,6 @@ class FoursquareEmulator(Emulator):
             return json_response({"detail": f"no foursquare suggestion {suggestion_id}"}, 404)
         s.reason = str(body.get("reason") or "The suggestion could not be verified.")
         return json_response(self.render(s))
-
-    def revoke_token(self, token: str) -> bool:
-        if token in self.config.service_keys and token not in self.revoked:
-            self.revoked.add(token)
-            return True
-        return False
 
     def dump(self) -> Any:
         return {"places": [{"fsq_id": p.fsq_id, **p.fields} for p in self.places.values()],

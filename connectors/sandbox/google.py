@@ -93,6 +93,7 @@ def _token(offset: int) -> str:
 class GoogleEmulator(Emulator):
     name = "google"
     prefix = "/google"
+    credentials_field = "tokens"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -371,12 +372,6 @@ class GoogleEmulator(Emulator):
         loc = self._admin_location(location_id)
         loc.access_revoked = bool(body.get("revoked", True))
         return json_response({"name": f"locations/{loc.id}", "accessRevoked": loc.access_revoked})
-
-    def revoke_token(self, token: str) -> bool:
-        if token not in self.config.tokens or token in self.revoked:
-            return False
-        self.revoked.add(token)
-        return True
 
     def dump(self) -> Any:
         out = []

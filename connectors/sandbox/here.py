@@ -116,6 +116,7 @@ def validate_feature(i: int, feature: Any) -> list[dict[str, str]]:
 class HereEmulator(Emulator):
     name = "here"
     prefix = "/here"
+    credentials_field = "api_keys"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -215,12 +216,6 @@ class HereEmulator(Emulator):
             return json_response({"detail": f"no here feedback {feedback_id}"}, 404)
         job.rejected = str(body.get("comment") or "The reported change could not be verified.")
         return json_response(self.render(job))
-
-    def revoke_token(self, token: str) -> bool:
-        if token in self.config.api_keys and token not in self.revoked:
-            self.revoked.add(token)
-            return True
-        return False
 
     def dump(self) -> Any:
         return [{**self.render(job), "reference": job.reference} for job in self.jobs.values()]

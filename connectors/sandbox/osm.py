@@ -96,6 +96,7 @@ def _text(value: Any, status: int = 200) -> Response:
 class OsmEmulator(Emulator):
     name = "osm"
     prefix = "/osm"
+    credentials_field = "tokens"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -406,12 +407,6 @@ class OsmEmulator(Emulator):
         else:
             self.blocked.discard(token)
         return json_response({"token_blocked": token in self.blocked})
-
-    def revoke_token(self, token: str) -> bool:
-        if token in self.config.tokens and token not in self.revoked:
-            self.revoked.add(token)
-            return True
-        return False
 
     def dump(self) -> Any:
         return [{**self.node_json(n), "visible": n.visible} for n in self.nodes.values()]

@@ -100,6 +100,7 @@ def validate(body: Any) -> list[dict[str, str]]:
 class TomTomEmulator(Emulator):
     name = "tomtom"
     prefix = "/tomtom"
+    credentials_field = "api_keys"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -187,12 +188,6 @@ class TomTomEmulator(Emulator):
             return json_response({"detail": f"no tomtom report {report_id}"}, 404)
         report.reason = str(body.get("reason") or "The reported change could not be confirmed.")
         return json_response(self.render(report))
-
-    def revoke_token(self, token: str) -> bool:
-        if token in self.config.api_keys and token not in self.revoked:
-            self.revoked.add(token)
-            return True
-        return False
 
     def dump(self) -> Any:
         return [{**self.render(r), "reference": r.reference} for r in self.reports.values()]

@@ -175,6 +175,7 @@ def _hours_ok(item: dict[str, Any]) -> bool:
 class YelpEmulator(Emulator):
     name = "yelp"
     prefix = "/yelp"
+    credentials_field = "users"
 
     def __init__(self, sandbox: Any):
         super().__init__(sandbox)
@@ -316,13 +317,6 @@ class YelpEmulator(Emulator):
         else:
             business.live[str(body["field"])] = body["value"]
         return json_response(business.live)
-
-    def revoke_token(self, token: str) -> bool:
-        """A username: its calls answer 401 from now on."""
-        if token in self.config.users and token not in self.revoked:
-            self.revoked.add(token)
-            return True
-        return False
 
     def dump(self) -> Any:
         self.settle_all()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,28 +11,11 @@ import pytest
 from connectors.base import ActionRequired, PushContext, PushResult, Rejected
 from connectors.bing.connector import BingConnector
 from connectors.sandbox import ManualClock, create_app
-from connectors.sandbox.discovery import DISCOVERY_ENV, DISCOVERY_FILE, find_discovery_document
 from schemas import Establishment
 from tests.establishments.factories import record
 
 CREDENTIALS = {"api_key": "sandbox-bing-key"}
 REVIEW_SECONDS = 30  # the emulator's default
-
-
-@pytest.fixture(autouse=True)
-def google_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every sandbox app loads Google's discovery document, even for Bing alone."""
-    try:
-        find_discovery_document()
-        return
-    except FileNotFoundError:
-        pass
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "contracts" / "google" / DISCOVERY_FILE
-        if candidate.is_file():
-            monkeypatch.setenv(DISCOVERY_ENV, str(candidate))
-            return
-    pytest.skip(f"Google discovery document {DISCOVERY_FILE} not found: the sandbox cannot start")
 
 
 @pytest.fixture

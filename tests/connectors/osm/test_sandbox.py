@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,29 +11,12 @@ import pytest
 from connectors.base import ActionRequired, PushContext, RetryableError
 from connectors.osm.connector import OsmConnector
 from connectors.sandbox import ManualClock, QuotaConfig, SandboxConfig, create_app
-from connectors.sandbox.discovery import DISCOVERY_ENV, DISCOVERY_FILE, find_discovery_document
 from connectors.sandbox.osm import OsmConfig
 from schemas import Establishment
 from tests.establishments.factories import record
 
 CREDENTIALS = {"access_token": "sandbox-osm-token"}
 OPTIONS = {"automated_edits_opt_in": "true", "changeset_comment": "Vitrine sandbox: {name}"}
-
-
-@pytest.fixture(autouse=True)
-def google_discovery(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every sandbox app loads Google's discovery document, even for OSM alone."""
-    try:
-        find_discovery_document()
-        return
-    except FileNotFoundError:
-        pass
-    for parent in Path(__file__).resolve().parents:
-        candidate = parent / "shared" / "contracts" / "google" / DISCOVERY_FILE
-        if candidate.is_file():
-            monkeypatch.setenv(DISCOVERY_ENV, str(candidate))
-            return
-    pytest.skip(f"Google discovery document {DISCOVERY_FILE} not found: the sandbox cannot start")
 
 
 @pytest.fixture
