@@ -32,9 +32,10 @@ from typing import Any
 
 from connectors.base import Rendering
 from connectors.common.special_hours import period_dates
+from connectors.common.status import closed_flag
 from schemas import Establishment
 from schemas.categories import CATEGORIES
-from schemas.establishment import DAYS, Interval, SpecialHours, Status
+from schemas.establishment import DAYS, Interval, SpecialHours
 
 END_OF_DAY = "11:59 PM"  # UNVERIFIED: how Bing writes a day that ends at midnight; change it here only
 DAY_NAMES = {day: day[:3].capitalize() for day in DAYS}  # monday -> Mon
@@ -121,15 +122,7 @@ def _holiday(period: SpecialHours, unsupported: dict[str, str]) -> list[dict[str
 
 
 def _is_closed(record: Establishment, unsupported: dict[str, str]) -> bool:
-    if record.status == Status.open:
-        return False
-    if record.status == Status.closed_temporarily:
-        when = f" (reopening on {record.reopen_date.isoformat()})" if record.reopen_date else ""
-        unsupported["status"] = f"Bing has no temporary closure: sent as IsClosed=true{when}; reopening sets it back"
-    elif record.status == Status.opening_soon:
-        when = f" (opening on {record.opening_date.isoformat()})" if record.opening_date else ""
-        unsupported["status"] = f"Bing has no 'opening soon' status: sent as IsClosed=true{when}"
-    return True
+    return closed_flag(record, unsupported, "Bing", "IsClosed=true")
 
 
 # ---------------------------------------------------------------- read-back comparison

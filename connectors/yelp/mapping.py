@@ -29,9 +29,10 @@ from typing import Any
 
 from connectors.base import Rendering
 from connectors.common.special_hours import period_dates
+from connectors.common.status import closed_flag
 from schemas import Establishment
 from schemas.categories import ancestry
-from schemas.establishment import Interval, SpecialHours, Status
+from schemas.establishment import Interval, SpecialHours
 
 MAX_SPECIAL_DATES = 366
 IDENTITY_KEYS = ("partner_business_id", "matching_criteria")  # sent with every call; not update fields
@@ -149,12 +150,4 @@ def _special(period: SpecialHours, unsupported: dict[str, str]) -> list[dict[str
 
 
 def _is_closed(record: Establishment, unsupported: dict[str, str]) -> bool:
-    if record.status == Status.open:
-        return False
-    if record.status == Status.closed_temporarily:
-        when = f" (reopening on {record.reopen_date.isoformat()})" if record.reopen_date else ""
-        unsupported["status"] = f"Yelp ingestion has no temporary closure: sent as is_closed=true{when}; reopening sets it back"
-    elif record.status == Status.opening_soon:
-        when = f" (opening on {record.opening_date.isoformat()})" if record.opening_date else ""
-        unsupported["status"] = f"Yelp ingestion has no 'opening soon' status: sent as is_closed=true{when}"
-    return True
+    return closed_flag(record, unsupported, "Yelp ingestion", "is_closed=true")
