@@ -8,14 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.api import prepare_database
+from service.auth import repository as auth_repo
 from service.auth.service import create_organisation
 from service.db import make_engine, make_sessionmaker, unit_of_work
 from service.errors import ApiError
-from service.models import Organisation
 from service.settings import Settings
 
 DEFAULT_ORG = "default"
@@ -32,19 +31,19 @@ class Context:
 
     async def organisations(self) -> list[dict[str, Any]]:
         async with self.session() as session:
-            rows = (await session.exec(select(Organisation).order_by(Organisation.name))).all()
+            rows = await auth_repo.organisations(session)
             return [r.model_dump() for r in rows]
 
     async def resolve_org(self, name: str | None, *, create: bool = True) -> int:
         """The named organisation; without a name the only one there is, or a new `default`."""
         async with self.session() as session:
             if name:
-                org = (await session.exec(select(Organisation).where(Organisation.name == name))).first()
+                org = await auth_repo.organisation_by_name(session, name)
                 if org is None:
                     raise ApiError(404, "not_found", f"organisation {name!r} not found "
                                    f"(create it: vitrine org create {name!r})")
                 return org.id  # type: ignore[return-value]
-            orgs = (await session.exec(select(Organisation).order_by(Organisation.name))).all()
+            orgs = await auth_repo.organisations(session)
             if len(orgs) == 1:
                 return orgs[0].id  # type: ignore[return-value]
             if orgs:

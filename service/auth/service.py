@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.auth import keys
+from service.auth import repository as repo
 from service.errors import ApiError
 from service.models import ApiKey, Organisation, utcnow
 
@@ -37,7 +37,7 @@ async def create_organisation(session: AsyncSession, name: str) -> Organisation:
 
 
 async def get_organisation(session: AsyncSession, name: str) -> Organisation | None:
-    return (await session.exec(select(Organisation).where(Organisation.name == name))).first()
+    return await repo.organisation_by_name(session, name)
 
 
 async def create_api_key(session: AsyncSession, org_name: str, key_name: str = "default") -> tuple[ApiKey, str]:
@@ -55,12 +55,7 @@ async def authenticate(session: AsyncSession, presented: str) -> Principal | Non
     prefix = keys.parse_prefix(presented)
     if prefix is None:
         return None
-    query = (
-        select(ApiKey, Organisation)
-        .join(Organisation, Organisation.id == ApiKey.organisation_id)
-        .where(ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None))  # type: ignore[union-attr]
-    )
-    found = (await session.exec(query)).first()
+    found = await repo.active_key(session, prefix)
     if found is None or not keys.matches(presented, found[0].key_hash):
         return None
     key, org = found

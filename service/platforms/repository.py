@@ -1,6 +1,6 @@
 """Platform connection queries."""
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.models import PlatformConnection
@@ -15,3 +15,9 @@ async def get_connection(session: AsyncSession, org_id: int, platform: str) -> P
 async def connections(session: AsyncSession, org_id: int) -> dict[str, PlatformConnection]:
     rows = (await session.exec(select(PlatformConnection).where(PlatformConnection.organisation_id == org_id))).all()
     return {r.platform: r for r in rows}
+
+
+async def connected_platforms(session: AsyncSession, org_id: int) -> list[str]:
+    query = select(PlatformConnection.platform).where(
+        PlatformConnection.organisation_id == org_id, col(PlatformConnection.enabled).is_(True))
+    return sorted((await session.exec(query)).all())

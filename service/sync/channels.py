@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.base import Channel
 from connectors.registry import CONNECTORS
 from schemas import Establishment
 from service.models import SyncTarget, utcnow
+from service.sync import repository as repo
 
 MIRRORED = ("status", "expected_by", "last_error", "pushed_revision")
 
@@ -24,9 +24,7 @@ async def mirror_derived(session: AsyncSession, source: SyncTarget) -> None:
     keys = followers(source.platform)
     if not keys:
         return
-    query = select(SyncTarget).where(SyncTarget.establishment_id == source.establishment_id,
-                                     SyncTarget.platform.in_(keys))  # type: ignore[attr-defined]
-    for target in (await session.exec(query)).all():
+    for target in await repo.targets_of(session, source.establishment_id, keys):
         apply_mirror(target, source)
 
 
@@ -47,9 +45,8 @@ def apply_mirror(target: SyncTarget, source: SyncTarget | None) -> None:
 async def derived_push(session: AsyncSession, target: SyncTarget) -> None:
     """A derived target's 'push': take the followed platform's state now."""
     followed = CONNECTORS[target.platform].info.follows
-    query = select(SyncTarget).where(SyncTarget.establishment_id == target.establishment_id,
-                                     SyncTarget.platform == followed)
-    apply_mirror(target, (await session.exec(query)).first())
+    found = await repo.targets_of(session, target.establishment_id, [followed])  # type: ignore[list-item]
+    apply_mirror(target, found[0] if found else None)
 
 
 def manual_push(target: SyncTarget, record: Establishment, revision: int) -> None:

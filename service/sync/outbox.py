@@ -6,24 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import insert, update
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import after_commit
-from service.models import PlatformConnection, SyncTarget, utcnow
+from service.models import SyncTarget, utcnow
+from service.platforms import repository as platforms_repo
+from service.sync import repository as repo
 from service.sync import dispatch
 
 
-async def connected_platforms(session: AsyncSession, org_id: int) -> list[str]:
-    query = select(PlatformConnection.platform).where(
-        PlatformConnection.organisation_id == org_id, col(PlatformConnection.enabled).is_(True)
-    )
-    return sorted((await session.exec(query)).all())
 
 
 async def record_revisions(session: AsyncSession, org_id: int, saved: Sequence[tuple[int, int]]) -> None:
     """Mark (establishment_id, revision) as wanted on every connected platform."""
-    platforms = await connected_platforms(session, org_id)
+    platforms = await platforms_repo.connected_platforms(session, org_id)
     if not saved or not platforms:
         return
     await mark_wanted(session, org_id, saved, platforms)
@@ -35,14 +31,7 @@ async def mark_wanted(session: AsyncSession, org_id: int, saved: Sequence[tuple[
     now = utcnow()
     ids = [est_id for est_id, _ in saved]
     wanted = dict(saved)
-    existing: dict[tuple[int, str], int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        query = select(SyncTarget.id, SyncTarget.establishment_id, SyncTarget.platform).where(
-            col(SyncTarget.establishment_id).in_(chunk), col(SyncTarget.platform).in_(platforms)
-        )
-        for target_id, est_id, platform in (await session.exec(query)).all():
-            existing[(est_id, platform)] = target_id
+    existing = await repo.target_ids(session, ids, list(platforms))
     new_rows, updates = [], []
     for est_id in ids:
         for platform in platforms:

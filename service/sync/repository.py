@@ -12,6 +12,25 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.models import EstablishmentLabel, EstablishmentRow, SyncAttempt, SyncTarget
 
 
+async def target_ids(session: AsyncSession, establishment_ids: list[int],
+                     platforms: list[str]) -> dict[tuple[int, str], int]:
+    """(establishment_id, platform) -> sync_target id, for the pairs that exist."""
+    found: dict[tuple[int, str], int] = {}
+    for start in range(0, len(establishment_ids), 500):
+        query = select(SyncTarget.id, SyncTarget.establishment_id, SyncTarget.platform).where(
+            col(SyncTarget.establishment_id).in_(establishment_ids[start : start + 500]),
+            col(SyncTarget.platform).in_(platforms))
+        for target_id, est_id, platform in (await session.exec(query)).all():
+            found[(est_id, platform)] = target_id  # type: ignore[index]
+    return found
+
+
+async def targets_of(session: AsyncSession, establishment_id: int, platforms: list[str]) -> list[SyncTarget]:
+    query = select(SyncTarget).where(SyncTarget.establishment_id == establishment_id,
+                                     col(SyncTarget.platform).in_(platforms))
+    return list((await session.exec(query)).all())
+
+
 async def target_for_update(session: AsyncSession, establishment_id: int, platform: str) -> SyncTarget | None:
     query = select(SyncTarget).where(SyncTarget.establishment_id == establishment_id,
                                      SyncTarget.platform == platform).with_for_update()

@@ -9,6 +9,7 @@ from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse
 from service.establishments.service import get_or_404
 from service.pagination import Page, decode_cursor, encode_cursor
+from service.platforms import repository as platforms_repo
 from service.sync import channels, outbox
 from service.sync import repository as repo
 from service.sync.service import public_row, summarise
@@ -48,7 +49,7 @@ async def force_sync(store_code: str, session: SessionDep, who: PrincipalDep,
                      body: SyncRequest | None = None) -> list[SyncTargetPublic]:
     """Push the current record again (to every connected platform, or one)."""
     row = await get_or_404(session, who.organisation_id, store_code)
-    platforms = await outbox.connected_platforms(session, who.organisation_id)
+    platforms = await platforms_repo.connected_platforms(session, who.organisation_id)
     if body and body.platform:
         if body.platform not in platforms:
             raise ApiError(404, "not_connected", f"{body.platform!r} is not connected for this organisation",
