@@ -25,8 +25,13 @@ Decisions.
   would say it is open), reported as unsupported; `closed_permanently` -> `is_permanently_closed`
   plus NO_DATA; `closed_temporarily` -> TEMPORARILY_CLOSED (no reopening date on Facebook).
 * Hours: a day with more than two ranges cannot be shown, so no hours are sent at all; seven
-  whole days -> `is_always_open`. Special hours, categories, photos, additional phones and the
-  region are listed as unsupported with the reason.
+  whole days -> `is_always_open`. Special hours, photos, additional phones and the region are
+  listed as unsupported with the reason.
+* Categories: `category_list`, the Page category ids of `categories.py` (primary first, at most
+  3). A key with no Facebook category is sent as its nearest parent's, a key that lands on the
+  same category as another is dropped, and `unsupported["categories"]` says which. Meta's
+  proposals of a new category (upcoming change category `category`) are reported as
+  third-party edits of `category_list`.
 * Keys that disappear from the rendering (a website removed from the record) are not cleared on
   Facebook: whether an empty value clears a Page field is undocumented; the push names them in
   `detail["left_unchanged"]`.
@@ -40,5 +45,10 @@ UNVERIFIED (platforms.md documents only page edits; kept in these places):
   is sent as 00:00-23:59 (00:00-00:00 would read as an empty range); an overnight range keeps
   close < open.
 * Writing `location.country` as a name (reads return names; writes may also take codes).
-* The names of upcoming change types / proposal categories (`CHANGE_KEYS` in `connector.py`).
+* The names of upcoming change types / proposal categories (`CHANGE_KEYS` in `connector.py`),
+  except `category`, which Meta's Upcoming Changes guide shows.
+* Categories (`categories.py`, `mapping.MAX_CATEGORIES`): that the ids of a 2016 dump of
+  Graph's category list are all still current; the limit of 3 categories a Page; that the
+  Locations API create takes `category_list` (Meta's generated SDK lists `place_topics` for
+  `POST /{parent}/locations` and `category_list` for `POST /{page-id}`).
 """

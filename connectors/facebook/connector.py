@@ -37,8 +37,8 @@ log = logging.getLogger(__name__)
 
 LINK_REASON = "link the Facebook page: set platform_ids.facebook or the parent page id"
 TOKEN_REASON = "the Facebook token is invalid or expired: reconnect"
-READABLE = ("phone", "website", "emails", "location", "hours", "is_always_open", "is_permanently_closed",
-            "temporary_status", "about", "description")
+READABLE = ("phone", "website", "emails", "category_list", "location", "hours", "is_always_open",
+            "is_permanently_closed", "temporary_status", "about", "description")
 LOOKUP_PAGE_SIZE = 100
 LOOKUP_MAX_PAGES = 1000  # 100,000 location pages: past that, refuse to guess rather than risk a duplicate
 THROTTLING_CODES = frozenset({4, 17, 32, 613, *range(80000, 80015)})
@@ -52,6 +52,8 @@ CHANGE_KEYS = {
     "coordinates": "location", "latitude": "location", "longitude": "location", "about": "about",
     "description": "description", "is_always_open": "is_always_open", "permanently_closed": "is_permanently_closed",
     "is_permanently_closed": "is_permanently_closed", "temporary_status": "temporary_status", "name": "name",
+    # Meta's guide shows category proposals as `"category": "category"` (values: category ids)
+    "category": "category_list", "categories": "category_list", "category_list": "category_list",
 }
 
 
@@ -60,8 +62,8 @@ class FacebookConnector:
         key="facebook",
         name="Facebook Pages",
         channel=Channel.api,
-        capabilities=frozenset({"status", "address", "geo", "phones.primary", "website", "email", "description",
-                                "hours.regular"}),
+        capabilities=frozenset({"status", "address", "geo", "phones.primary", "website", "email", "categories",
+                                "description", "hours.regular"}),
         quota=Quota(200, 3600),
         location_quota=None,
         typical_delay=timedelta(minutes=1),
@@ -77,8 +79,11 @@ class FacebookConnector:
             "the store up on the parent page, so during an onboarding all calls can land on that one page: the "
             "default of 200 calls an hour per app keeps even a small parent page under its limit. Raise it for "
             "pages with a large audience; a throttled call (80001, 4, 17, 32, 613) waits for the "
-            "X-Business-Use-Case-Usage estimated_time_to_regain_access. No special hours, categories, photos or "
-            "name changes through this API (listed as unsupported). Location-page creation is UNVERIFIED."
+            "X-Business-Use-Case-Usage estimated_time_to_regain_access. Categories: Page category ids "
+            "(category_list, at most 3; a key with no Facebook category is sent as its parent's, and the status "
+            "says so); the ids come from a 2016 dump of Graph's category list and are UNVERIFIED as still current. "
+            "No special hours, photos or name changes through this API (listed as unsupported). Location-page "
+            "creation is UNVERIFIED."
         ),
     )
 

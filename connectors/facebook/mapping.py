@@ -12,9 +12,11 @@ from functools import lru_cache
 from typing import Any
 
 import phonenumbers
-from phonenumbers.geocoder import country_name_for_number
 
 from connectors.base import Rendering
+from connectors.common.categories import category_ids
+from connectors.common.country_names import COUNTRY_NAMES
+from connectors.facebook.categories import FACEBOOK_CATEGORIES
 from schemas import Establishment, Status
 from schemas.establishment import Interval
 
@@ -26,6 +28,7 @@ MAX_RANGES_PER_DAY = 2  # documented (Page `hours` field)
 MIDNIGHT_CLOSE = "00:00"  # UNVERIFIED: how a range ending at midnight (`24:00`) is written
 WHOLE_DAY_CLOSE = "23:59"  # UNVERIFIED: 00:00-00:00 would read as an empty range, so a whole day ends at 23:59
 ABOUT_MAX = 100  # documented: Page `about`, "Limit of 100 characters"
+MAX_CATEGORIES = 3  # UNVERIFIED: the usual "up to 3 categories per Page"; Graph's reference states no limit
 ELLIPSIS = "…"
 PHONE_FORMAT = phonenumbers.PhoneNumberFormat.INTERNATIONAL  # "+33 1 23 45 67 89": shown as sent
 TEMPORARY_STATUS = {
@@ -39,8 +42,6 @@ SPECIAL_HOURS_REASON = ("Facebook has no special-hours field; holiday closures c
                         "closure")
 NAME_REASON = ("not sent: a location page is named after its parent brand page, and the Graph API's Page update "
                "takes no name (a page admin renames it in Facebook, subject to Meta's review)")
-CATEGORIES_REASON = ("not sent: Facebook Page categories are Meta category ids chosen when the page is set up, not "
-                     "managed through this connector")
 PHOTOS_REASON = ("not sent: Facebook photos are Page posts and albums, and the profile and cover pictures are "
                  "managed on the Page itself, not through the Page fields this connector edits")
 PHONES_ADDITIONAL_REASON = "Facebook Pages show a single phone number; only the primary number is sent"
@@ -49,7 +50,7 @@ REGION_REASON = "not sent: Facebook derives the region/state from the city"
 
 def render(record: Establishment) -> Rendering:
     payload: dict[str, Any] = {}
-    unsupported: dict[str, str] = {"name": NAME_REASON, "categories": CATEGORIES_REASON}
+    unsupported: dict[str, str] = {"name": NAME_REASON}
 
     if record.phones.primary:
         payload["phone"] = format_phone(record.phones.primary)
@@ -58,6 +59,13 @@ def render(record: Establishment) -> Rendering:
     if record.website:
         payload["website"] = record.website
     payload["emails"] = [record.email] if record.email else []
+
+    categories, note = category_ids([record.categories.primary, *record.categories.additional], FACEBOOK_CATEGORIES,
+                                    platform="Facebook", limit=MAX_CATEGORIES)
+    if categories:
+        payload["category_list"] = categories
+    if note:
+        unsupported["categories"] = note
 
     payload["location"] = _location(record)
     if record.address.region:
@@ -111,8 +119,7 @@ def about(description: str) -> str:
 def country_name(code: str) -> str:
     """ISO 3166-1 alpha-2 -> the English name Facebook shows in `location.country` ("France",
     "United States"); the code itself when phonenumbers knows no name for it."""
-    example = phonenumbers.example_number(code)
-    return (country_name_for_number(example, "en") if example else "") or code
+    return COUNTRY_NAMES.get(code) or code
 
 
 def _location(record: Establishment) -> dict[str, Any]:
@@ -163,6 +170,8 @@ def same(key: str, pushed: Any, live: Any) -> bool:
         return _url_same(pushed, live)
     if key == "hours":
         return _hours(pushed) == _hours(live)
+    if key == "category_list":
+        return _category_ids(pushed) == _category_ids(live)
     if key == "location":
         return _location_same(pushed, live)
     if key == "emails":
@@ -222,6 +231,14 @@ def _hours(value: Any) -> dict[str, str]:
             time = MIDNIGHT_CLOSE
         out[key] = time
     return out
+
+
+def _category_ids(value: Any) -> tuple[str | None, frozenset[str]]:
+    """The primary id and the set of ids, from what was pushed (`["133152263416981"]`) or what
+    Graph reads back (`[{"id": "133152263416981", "name": "Hospital"}]`)."""
+    items = value if isinstance(value, list) else []
+    ids = [str(item.get("id") if isinstance(item, dict) else item) for item in items]
+    return (ids[0] if ids else None), frozenset(ids)
 
 
 def _location_same(pushed: Any, live: Any) -> bool:

@@ -20,6 +20,8 @@ feedback API (Bearer service key, `dry_run` option). 50 QPS") and are UNVERIFIED
   the push then ends in ActionRequired ("dry run: valid, not sent") so no status claims more.
 * read_back: accepted -> `live` (with the place's URL), pending -> `awaiting_review`, rejected
   -> `failed` with Foursquare's reason. The place's content is not read back.
+* Categories: `fsq_category_ids` (`categories.py` says which ids and why not the legacy 5-digit
+  codes; the field name and its limit of 3 are UNVERIFIED).
 * Typical delay 7 days (UNVERIFIED). Quota 50 requests/s (platforms.md).
 """
 
@@ -92,7 +94,7 @@ class FoursquareConnector:
         name=NAME,
         channel=Channel.api,
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "website", "email",
-                                "description", "hours.regular"}),
+                                "categories", "description", "hours.regular"}),
         quota=Quota(50, 1),
         location_quota=None,
         typical_delay=timedelta(days=7),
@@ -102,8 +104,9 @@ class FoursquareConnector:
         options=("dry_run",),
         notes=("Suggested edits, reviewed by Foursquare: live = suggestion accepted (content not read back). "
                "Needs the place's fsq_id (platform_ids.foursquare) for edits, else suggests a new place. Endpoint "
-               "paths, bodies, status values and the 7-day delay are UNVERIFIED. Not sent: categories, photos, "
-               "special hours, additional phones, temporary closures."),
+               "paths, bodies, status values and the 7-day delay are UNVERIFIED. Categories: Foursquare category "
+               "ids (fsq_category_ids, at most 3; a key with none is sent as its parent's, and the status says "
+               "so). Not sent: photos, special hours, additional phones, temporary closures."),
     )
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],

@@ -3,7 +3,7 @@
 Top-level keys are the Places API's field names (UNVERIFIED for the suggest endpoints, which
 platforms.md only names): `name`, `address`, `address_extended`, `locality`, `region`,
 `postcode`, `country` (ISO alpha-2), `latitude`, `longitude`, `tel`, `website`, `email`,
-`hours`, `description`, `closed`. An absent canonical value leaves its key out.
+`fsq_category_ids`, `hours`, `description`, `closed`. An absent canonical value leaves its key out.
 
 * Hours: platforms.md's shape `{"Mon": [["09:00", "18:00"]]}`; closed days are left out;
   `24:00` and overnight intervals (close < open, kept on the opening day) sent as they are
@@ -11,7 +11,11 @@ platforms.md only names): `name`, `address`, `address_extended`, `locality`, `re
 * Status: `closed` is true for a permanently closed place (UNVERIFIED field), false otherwise;
   Foursquare has no temporary closure or "opening soon": those are reported unsent.
 * Address: the first line is `address`, the others `address_extended`.
-* Categories (Foursquare's own taxonomy, no mapping yet), photos, additional phones: unsent.
+* Categories: `fsq_category_ids`, Foursquare's 24-hex category ids from `categories.py`,
+  primary first, at most `MAX_CATEGORIES` (UNVERIFIED: field name, list shape and limit for the
+  suggest endpoints). A key with no Foursquare category is sent as its nearest parent's, and
+  `unsupported["categories"]` says so.
+* Photos, additional phones: unsent.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Rendering
+from connectors.common.categories import category_ids
+from connectors.foursquare.categories import FOURSQUARE_CATEGORIES
 from schemas import Establishment
 from schemas.establishment import RegularHours, Status
 
 DAY_KEYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MAX_CATEGORIES = 3  # UNVERIFIED: what Foursquare's older venue APIs took (ids, the first primary), not checked
 
 
 def render(record: Establishment) -> Rendering:
@@ -47,6 +54,12 @@ def render(record: Establishment) -> Rendering:
         payload["website"] = record.website
     if record.email:
         payload["email"] = record.email
+    categories, note = category_ids([record.categories.primary, *record.categories.additional], FOURSQUARE_CATEGORIES,
+                                    platform="Foursquare", limit=MAX_CATEGORIES)
+    if categories:
+        payload["fsq_category_ids"] = categories
+    if note:
+        unsupported["categories"] = note
     if hours := weekly_hours(record.hours.regular):
         payload["hours"] = hours
     if record.hours.special:
@@ -57,7 +70,6 @@ def render(record: Establishment) -> Rendering:
     if record.status in (Status.closed_temporarily, Status.opening_soon):
         unsupported["status"] = (f"Foursquare has no '{record.status.value}' status: the place is not marked "
                                  "closed (only permanent closures are sent)")
-    unsupported["categories"] = "Foursquare categories (its own taxonomy) are not mapped yet"
     if record.photos:
         unsupported["photos"] = "photos are not sent through suggested edits"
     return Rendering(payload=payload, unsupported=unsupported)

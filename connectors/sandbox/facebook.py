@@ -15,11 +15,16 @@ how many seconds one unit stands for: a client computes ``retry_after = value *
 unit_seconds`` (60 against Facebook, whatever the sandbox is configured with here). Throttled
 responses also carry ``X-Sandbox-Regain-Access-Seconds`` with the exact seconds.
 
+Page categories: ``category_list`` takes 1 to 3 numeric ids (any: the sandbox has no copy of
+Meta's list) and reads back as ``[{"id": ...}]`` (no ``name``); a Meta proposal of categories
+shows as Meta's guide shows it (proposal ``category`` "category", values "id, id").
+
 UNVERIFIED: ``POST /{parent}/locations`` and its parameters (store_number, location required;
 store_number accepted as any non-empty string), the duplicate store_number error (code 100,
 "store number already exists"), the HTTP statuses (400 for 190/100/80001, 403 for 200), the
 wording of error 100 messages, the upcoming_changes/proposal field set, the missing-token
-error (code 104), ``single_line_address`` formatting, the page ``name`` not being writable.
+error (code 104), ``single_line_address`` formatting, the page ``name`` not being writable,
+the category limit (3) and the wording of its errors, ``category_list`` on a location create.
 """
 
 from __future__ import annotations
@@ -221,6 +226,8 @@ class FacebookEmulator(Emulator):
             values["parent_page"] = {"name": self.pages[page.parent_id].name, "id": page.parent_id}
         if "location" in page.fields:
             values["single_line_address"] = fp.single_line_address(page.fields["location"])
+        if "category_list" in page.fields:  # stored as ids; Graph reads them back as objects
+            values["category_list"] = [{"id": i} for i in page.fields["category_list"]]
         out: dict[str, Any] = {}
         for name, sub in fields:
             if name not in fp.READABLE:
@@ -322,8 +329,12 @@ class FacebookEmulator(Emulator):
         raise self.error(f"Unknown path components: /{path}", 2500)
 
     def _proposal(self, p: Proposal) -> dict[str, Any]:
-        encode = lambda v: v if isinstance(v, str) or v is None else json.dumps(v)  # noqa: E731
-        out = {"id": p.id, "category": p.field, "acceptance_status": p.status, "proposed_value": encode(p.value),
+        def encode(value: Any) -> Any:  # Meta's guide shows category values as "273819889375819, 161516070564222"
+            if isinstance(value, list) and p.field == "category_list":
+                return ", ".join(str(v) for v in value)
+            return value if isinstance(value, str) or value is None else json.dumps(value)
+        category = "category" if p.field == "category_list" else p.field
+        out = {"id": p.id, "category": category, "acceptance_status": p.status, "proposed_value": encode(p.value),
                "current_value": encode(p.current), "upcoming_change_info": {"effective_time": _graph_time(p.effective_time)}}
         return {k: v for k, v in out.items() if v is not None}
 

@@ -17,7 +17,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEMPORARY_STATUS = ("OPERATING_AS_USUAL", "TEMPORARILY_CLOSED", "DIFFERENTLY_OPEN", "NO_DATA")
 LOCATION_KEYS = ("street", "city", "state", "zip", "country", "latitude", "longitude", "city_id")
 WRITABLE = ("phone", "website", "location", "hours", "is_always_open", "is_permanently_closed",
-            "temporary_status", "about", "description", "emails")
+            "temporary_status", "about", "description", "emails", "category_list")
+MAX_CATEGORIES = 3  # UNVERIFIED: the usual "up to 3 categories per Page"
 CREATE_ONLY = ("store_number", "name")
 META_PARAMS = ("access_token", "appsecret_proof", "format", "method", "pretty", "suppress_http_code", "transport")
 READABLE = ("id", "name", "store_number", "link", "parent_page", "single_line_address", *WRITABLE)
@@ -26,6 +27,7 @@ _HOURS_KEY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)_(\d+)_(open|close)$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _WEBSITE = re.compile(r"^(https?://)?[^\s/?#]+\.[^\s/?#]{2,}([/?#]\S*)?$", re.IGNORECASE)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_CATEGORY_ID = re.compile(r"^[1-9][0-9]{0,19}$")
 
 
 def parse_fields(raw: str | None, default: str) -> list[tuple[str, list[str] | None]]:
@@ -109,6 +111,21 @@ def clean_location(value: Any) -> dict[str, Any]:
     return out
 
 
+def clean_category_list(value: Any) -> list[str]:
+    """``["133152263416981"]`` (Graph's ``list<numeric string>``; numbers are taken too): 1 to
+    ``MAX_CATEGORIES`` distinct ids. Whether an id names a real Page category is not checked:
+    the sandbox has no copy of Meta's category list."""
+    items = _json(value, "category_list", list)
+    ids = [str(item) for item in items if isinstance(item, (str, int)) and not isinstance(item, bool)]
+    if len(ids) != len(items) or not all(_CATEGORY_ID.match(i) for i in ids):
+        raise ValueError("(#100) param category_list must be a list of numeric category ids")
+    if not 1 <= len(ids) <= MAX_CATEGORIES:
+        raise ValueError(f"(#100) param category_list must contain between 1 and {MAX_CATEGORIES} categories")
+    if len(set(ids)) != len(ids):
+        raise ValueError("(#100) param category_list contains the same category twice")
+    return ids
+
+
 def clean(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     allowed = (*WRITABLE, *CREATE_ONLY) if creating else WRITABLE
     out: dict[str, Any] = {}
@@ -121,6 +138,8 @@ def clean(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
             out[name] = clean_hours(value)
         elif name == "location":
             out[name] = clean_location(value)
+        elif name == "category_list":
+            out[name] = clean_category_list(value)
         elif name in ("is_always_open", "is_permanently_closed"):
             out[name] = _bool(value, name)
         elif name == "phone":

@@ -19,8 +19,12 @@ Admin: ``POST /_sandbox/foursquare/places {fields}`` creates a place (returns it
 ``POST /_sandbox/foursquare/suggestions/{id}/reject {"reason"}``; ``GET
 /_sandbox/foursquare/locations``; ``POST /_sandbox/foursquare/tokens/revoke {"token": key}``.
 
+Categories: ``fsq_category_ids``, a list of 1 to 3 distinct 24-hex category ids (whether an id
+is in Foursquare's taxonomy is not checked: the sandbox has no copy of it).
+
 UNVERIFIED: everything but Bearer auth, ``dry_run``, the hours shape and 50 QPS (platforms.md):
-paths, bodies, status values, error shapes, the idempotency header.
+paths, bodies, status values, error shapes, the idempotency header, the category field and its
+limit.
 """
 
 from __future__ import annotations
@@ -39,9 +43,11 @@ from pydantic import Field
 from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response, phone_ok
 
 FIELDS = {"name", "address", "address_extended", "locality", "region", "postcode", "country", "latitude", "longitude",
-          "tel", "website", "email", "hours", "description", "closed"}
+          "tel", "website", "email", "fsq_category_ids", "hours", "description", "closed"}
+MAX_CATEGORIES = 3  # UNVERIFIED
 DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 _TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
+_CATEGORY_ID = re.compile(r"^[0-9a-f]{24}$")
 
 
 class FoursquareConfig(PlatformConfig):
@@ -95,6 +101,12 @@ def validate(body: dict[str, Any], new_place: bool) -> list[dict[str, str]]:
         errors.append({"field": "country", "message": "must be an ISO 3166-1 alpha-2 code"})
     if body.get("closed") is not None and not isinstance(body["closed"], bool):
         errors.append({"field": "closed", "message": "must be a boolean"})
+    categories = body.get("fsq_category_ids")
+    if categories is not None and not (isinstance(categories, list) and 1 <= len(categories) <= MAX_CATEGORIES
+                                       and all(isinstance(c, str) and _CATEGORY_ID.match(c) for c in categories)
+                                       and len(set(categories)) == len(categories)):
+        errors.append({"field": "fsq_category_ids",
+                       "message": f"must be a list of 1 to {MAX_CATEGORIES} distinct category ids (24 hex digits)"})
     hours = body.get("hours")
     if hours is not None and not (isinstance(hours, dict) and all(
             day in DAYS and isinstance(ivs, list) and ivs and all(

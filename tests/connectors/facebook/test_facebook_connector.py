@@ -162,6 +162,33 @@ async def test_update_sends_only_changed_params(client, graph):
     assert (result.remote_id, result.created, result.detail["sent"]) == (PAGE, False, ["phone"])
 
 
+async def test_create_sends_the_page_categories(client, graph):
+    graph.get(f"/{PARENT}/locations").respond(200, json={"data": []})
+    create = graph.post(f"/{PARENT}/locations").respond(200, json={"id": PAGE})
+    fb = connector(client)
+    clinic = record(categories={"primary": "medical_center", "additional": ["cardiologist", "medical_laboratory"]})
+
+    await fb.push(clinic, fb.render(clinic), create_ctx())
+
+    # Medical Center, Doctor (the cardiologist's parent category), Medical Lab
+    assert body(create.calls.last)["category_list"] == ["228143393877753", "188234584533149", "186546178044573"]
+
+
+async def test_update_of_the_categories_alone_sends_category_list_alone(client, graph):
+    update = graph.post(f"/{PAGE}").respond(200, json={"success": True})
+    fb = connector(client)
+    before = fb.render(record()).payload
+    moved = record(categories={"primary": "pharmacy"})
+    rendering = fb.render(moved)
+    changed = [key for key in rendering.payload if rendering.payload[key] != before.get(key)]
+    assert changed == ["category_list"]
+
+    result = await fb.push(moved, rendering, create_ctx(remote_id=PAGE, previous=before, changed=changed))
+
+    assert body(update.calls.last) == {"category_list": ["134381433294944"]}
+    assert result.detail["sent"] == ["category_list"]
+
+
 async def test_update_leaves_keys_it_cannot_clear(client, graph):
     update = graph.post(f"/{PAGE}").respond(200, json={"success": True})
     fb = connector(client)
@@ -283,6 +310,7 @@ def live_page(**overrides) -> dict:
         "phone": "+33123456789",
         "website": "https://www.clinique-du-parc.fr",
         "emails": ["contact@clinique-du-parc.fr"],
+        "category_list": [{"id": "133152263416981", "name": "Hospital"}],  # Graph reads categories as objects
         "location": {"street": "12 rue Oberkampf", "city": "Paris", "zip": "75011", "country": "France",
                      "latitude": 48.8656, "longitude": 2.3781},
         "hours": {"sat_1_close": "12:00", "sat_1_open": "09:00", "mon_2_close": "19:00", "mon_2_open": "14:00",
@@ -320,6 +348,22 @@ async def test_read_back_reports_mismatched_keys(client, graph):
 
     assert result.state == "live"
     assert result.mismatched == ["phone", "hours"]
+
+
+async def test_read_back_sees_categories_changed_on_facebook(client, graph):
+    read = graph.get(f"/{PAGE}").respond(200, json=live_page(
+        category_list=[{"id": "228143393877753", "name": "Medical Center"}]))
+    graph.get(f"/{PAGE}/upcoming_changes").respond(200, json={"data": [
+        {"id": "8", "change_type": "knowledge_proposal", "timer_status": "ACTIVE",
+         "proposal": {"id": "9", "category": "category", "acceptance_status": "PENDING",
+                      "current_value": "228143393877753", "proposed_value": "228143393877753, 134381433294944"}}]})
+    fb = connector(client)
+
+    result = await fb.read_back(PAGE, fb.render(record()).payload)
+
+    assert "category_list" in read.calls.last.request.url.params["fields"].split(",")
+    assert result.mismatched == ["category_list"]
+    assert result.third_party == ["category_list"]
 
 
 async def test_read_back_lists_meta_proposed_changes(client, graph):

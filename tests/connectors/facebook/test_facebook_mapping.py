@@ -6,7 +6,10 @@ from connectors.facebook import mapping
 from connectors.facebook.mapping import render, same
 from tests.connectors.facebook.records import record, week
 
-ALWAYS_UNSUPPORTED = {"name", "categories"}
+ALWAYS_UNSUPPORTED = {"name"}
+# records.record() is a private_clinic: Facebook has no such category, its parent's (Hospital) is sent
+APPROXIMATED = ALWAYS_UNSUPPORTED | {"categories"}
+HOSPITAL = "133152263416981"
 WHOLE_DAY = [("00:00", "24:00")]
 
 
@@ -16,6 +19,7 @@ def test_full_record_exact_params():
         "phone": "+33 1 23 45 67 89",
         "website": "https://www.clinique-du-parc.fr/",
         "emails": ["contact@clinique-du-parc.fr"],
+        "category_list": [HOSPITAL],
         "location": {"street": "12 rue Oberkampf", "city": "Paris", "zip": "75011", "country": "France",
                      "latitude": 48.8656, "longitude": 2.3781},
         "is_always_open": False,
@@ -26,21 +30,24 @@ def test_full_record_exact_params():
         "about": "Clinique privée de chirurgie ambulatoire.",
         "description": "Clinique privée de chirurgie ambulatoire.",
     }
-    assert set(rendering.unsupported) == ALWAYS_UNSUPPORTED
+    assert set(rendering.unsupported) == APPROXIMATED
     assert "parent brand page" in rendering.unsupported["name"]
+    assert rendering.unsupported["categories"] == (
+        "private_clinic sent as Hospital (133152263416981), the category of its parent hospital")
 
 
 def test_minimal_record_sends_only_what_it_has():
     rendering = render(record(geo=None, phones={}, website=None, email=None, description=None, hours={}))
     assert rendering.payload == {
         "emails": [],
+        "category_list": [HOSPITAL],
         "location": {"street": "12 rue Oberkampf", "city": "Paris", "zip": "75011", "country": "France"},
         "is_always_open": False,
         "hours": {},
         "is_permanently_closed": False,
         "temporary_status": "OPERATING_AS_USUAL",
     }
-    assert set(rendering.unsupported) == ALWAYS_UNSUPPORTED
+    assert set(rendering.unsupported) == APPROXIMATED
 
 
 def test_address_lines_joined_no_postal_code_and_other_country():
@@ -152,15 +159,36 @@ def test_additional_phones_and_photos_are_unsupported():
     rendering = render(record(phones={"primary": "+33123456789", "additional": ["+33123456780"]},
                               photos=[{"url": "https://cdn.example.fr/a.jpg", "kind": "cover"}]))
     assert rendering.payload["phone"] == "+33 1 23 45 67 89"
-    assert set(rendering.unsupported) == ALWAYS_UNSUPPORTED | {"phones.additional", "photos"}
+    assert set(rendering.unsupported) == APPROXIMATED | {"phones.additional", "photos"}
 
 
 def test_capabilities_match_what_render_uses():
     from connectors.facebook.connector import FacebookConnector
     capabilities = FacebookConnector.info.capabilities
     assert capabilities.isdisjoint(ALWAYS_UNSUPPORTED | {"photos", "hours.special", "phones.additional"})
-    assert capabilities == {"status", "address", "geo", "phones.primary", "website", "email", "description",
-                            "hours.regular"}
+    assert capabilities == {"status", "address", "geo", "phones.primary", "website", "email", "categories",
+                            "description", "hours.regular"}
+
+
+# ---------------------------------------------------------------- categories
+
+@pytest.mark.parametrize("primary, additional, sent, note", [
+    ("hospital", [], [HOSPITAL], None),
+    ("pharmacy", ["medical_laboratory"], ["134381433294944", "186546178044573"], None),
+    ("cardiologist", [], ["188234584533149"],
+     "cardiologist sent as Doctor (188234584533149), the category of its parent specialist_doctor"),
+    ("mri_center", [], ["228143393877753"],
+     "mri_center sent as Medical Center (228143393877753), the category of its parent medical_center"),
+    ("dental_clinic", ["dentist"], ["174187662626299"],
+     "dentist not sent: same Facebook category as dental_clinic, Dentist (174187662626299)"),
+    ("hospital", ["pharmacy", "medical_laboratory", "parking"], [HOSPITAL, "134381433294944", "186546178044573"],
+     "parking not sent: Facebook takes at most 3 categories"),
+])
+def test_categories_are_page_category_ids_with_the_fallback_named(primary, additional, sent, note):
+    rendering = render(record(categories={"primary": primary, "additional": additional}))
+    assert rendering.payload["category_list"] == sent
+    assert rendering.unsupported.get("categories") == note
+    assert len(sent) <= mapping.MAX_CATEGORIES
 
 
 # ---------------------------------------------------------------- read-back comparison
@@ -179,6 +207,10 @@ def test_capabilities_match_what_render_uses():
     ("is_permanently_closed", False, None),
     ("temporary_status", "TEMPORARILY_CLOSED", "temporarily_closed"),
     ("about", "Clinique  privée", "Clinique privée"),
+    ("category_list", [HOSPITAL, "134381433294944"],
+     [{"id": HOSPITAL, "name": "Hospital"}, {"id": "134381433294944", "name": "Pharmacy"}]),
+    ("category_list", [HOSPITAL, "134381433294944", "186546178044573"],
+     [{"id": HOSPITAL}, {"id": "186546178044573"}, {"id": "134381433294944"}]),  # additional ones in any order
 ])
 def test_same_tolerates_formatting(key, pushed, live):
     assert same(key, pushed, live)
@@ -194,6 +226,9 @@ def test_same_tolerates_formatting(key, pushed, live):
     ("is_always_open", True, False),
     ("temporary_status", "OPERATING_AS_USUAL", "TEMPORARILY_CLOSED"),
     ("description", "A", "B"),
+    ("category_list", [HOSPITAL, "134381433294944"], [{"id": "134381433294944"}, {"id": HOSPITAL}]),  # primary
+    ("category_list", [HOSPITAL], [{"id": HOSPITAL}, {"id": "134381433294944"}]),  # Meta added one
+    ("category_list", [HOSPITAL], None),
 ])
 def test_same_detects_changes(key, pushed, live):
     assert not same(key, pushed, live)

@@ -136,3 +136,34 @@ async def test_bad_token_needs_a_reconnect(sandbox):
     with pytest.raises(ActionRequired) as exc:
         await fb.push(record(), rendering, ctx(rendering))
     assert exc.value.reason == TOKEN_REASON
+
+
+async def test_categories_reach_the_page_and_meta_changes_to_them_are_seen(sandbox):
+    client = sandbox()
+    fb = connector(client)
+    clinic = record(categories={"primary": "medical_center", "additional": ["cardiologist"]})
+    rendering = fb.render(clinic)
+
+    page_id = (await fb.push(clinic, rendering, ctx(rendering))).remote_id
+    [page] = await children(client)
+    assert page["fields"]["category_list"] == ["228143393877753", "188234584533149"]  # Medical Center, Doctor
+    assert (await fb.read_back(page_id, rendering.payload)).mismatched == []
+
+    await client.post(f"/_sandbox/facebook/pages/{page_id}/edit", json={"field": "category_list",
+                                                                          "value": ["228143393877753"]})
+    await client.post(f"/_sandbox/facebook/pages/{page_id}/upcoming-changes",
+                      json={"field": "category_list", "value": ["228143393877753", "134381433294944"]})
+    back = await fb.read_back(page_id, rendering.payload)
+    assert (back.mismatched, back.third_party) == (["category_list"], ["category_list"])
+
+
+async def test_too_many_categories_never_reach_the_emulator(sandbox):
+    """The mapping keeps the Page's limit, so the emulator (which enforces it too) accepts the push."""
+    client = sandbox()
+    fb = connector(client)
+    busy = record(categories={"primary": "hospital", "additional": ["pharmacy", "medical_laboratory", "parking"]})
+    rendering = fb.render(busy)
+    assert len(rendering.payload["category_list"]) == 3 and "parking" in rendering.unsupported["categories"]
+
+    created = await fb.push(busy, rendering, ctx(rendering))
+    assert (await fb.read_back(created.remote_id, rendering.payload)).mismatched == []

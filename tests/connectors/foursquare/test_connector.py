@@ -64,6 +64,23 @@ async def test_edit_with_known_fsq_id_sends_only_changed(api: respx.MockRouter) 
     assert (result.remote_id, result.created) == ("s2", False)
 
 
+async def test_categories_travel_as_fsq_category_ids(api: respx.MockRouter) -> None:
+    place = api.post("/places/suggest/place").mock(return_value=httpx.Response(201, json={"suggestion_id": "s1"}))
+    edit = api.post(f"/places/{FSQ}/suggest/edit").mock(return_value=httpx.Response(201, json={"suggestion_id": "s2"}))
+    fsq = await make()
+    lab = est(categories={"primary": "medical_laboratory", "additional": ["blood_donation"]})
+    first = fsq.render(lab)
+    await fsq.push(lab, first, ctx())
+    assert body(place)["fsq_category_ids"] == ["4f4531b14b9074f6e4fb0103", "5f2c43a65b4c177b9a6dcc62"]
+
+    moved = est(platform_ids={"foursquare": FSQ}, categories={"primary": "pharmacy"})
+    second = fsq.render(moved)
+    changed = [key for key in second.payload if second.payload[key] != first.payload.get(key)]
+    assert changed == ["fsq_category_ids"]
+    await fsq.push(moved, second, ctx("s1", first.payload, changed))
+    assert body(edit) == {"fsq_category_ids": ["4bf58dd8d48988d10f951735"]}
+
+
 async def test_first_push_with_fsq_id_sends_everything_as_an_edit(api: respx.MockRouter) -> None:
     route = api.post(f"/places/{FSQ}/suggest/edit").mock(return_value=httpx.Response(201, json={"suggestion_id": "s2"}))
     fsq = await make()

@@ -9,6 +9,7 @@ from schemas import Establishment
 from tests.establishments.factories import record
 
 NINE_SIX = [{"open": "09:00", "close": "18:00"}]
+HOSPITAL, EMERGENCY_ROOM = "4bf58dd8d48988d196941735", "4bf58dd8d48988d194941735"
 
 
 def est(**overrides: object) -> Establishment:
@@ -21,8 +22,11 @@ def test_default_record_exact_payload() -> None:
         "name": "Clinique du Parc", "address": "12 rue Oberkampf", "locality": "Paris", "postcode": "75011",
         "country": "FR", "latitude": 48.8656, "longitude": 2.3781, "tel": "+33123456789",
         "website": "https://www.clinique-du-parc.fr/", "email": "contact@clinique-du-parc.fr",
+        "fsq_category_ids": [HOSPITAL, EMERGENCY_ROOM],
         "hours": {"Mon": [["08:00", "12:00"], ["14:00", "19:00"]]}, "closed": False}
-    assert set(rendering.unsupported) == {"categories"}
+    # the default record is a private_clinic: Foursquare has no such category, its parent's is sent
+    assert rendering.unsupported == {"categories": "private_clinic sent as Health and Medicine > Hospital "
+                                                   "(4bf58dd8d48988d196941735), the category of its parent hospital"}
 
 
 def test_hours_shapes() -> None:
@@ -39,8 +43,8 @@ def test_missing_fields_non_ascii_and_extra_lines() -> None:
                                     "region": "Wallonie", "country": "BE"}))
     assert rendering.payload == {"name": "Laboratoire Œuvre – Saint-Éloi", "address": "Place du Marché",
                                  "address_extended": "Bâtiment B, 2e étage", "locality": "Liège", "region": "Wallonie",
-                                 "country": "BE", "hours": {"Mon": [["08:00", "12:00"], ["14:00", "19:00"]]},
-                                 "closed": False}
+                                 "country": "BE", "fsq_category_ids": [HOSPITAL, EMERGENCY_ROOM],
+                                 "hours": {"Mon": [["08:00", "12:00"], ["14:00", "19:00"]]}, "closed": False}
 
 
 def test_closures() -> None:
@@ -52,8 +56,30 @@ def test_closures() -> None:
 
 def test_capabilities_are_exactly_what_render_sends() -> None:
     full = est(description="Soins", photos=[{"url": "https://img.example.fr/a.jpg"}],
+               categories={"primary": "hospital", "additional": ["emergency_room"]},  # both Foursquare categories
                phones={"primary": "+33123456789", "additional": ["+33600000000"]},
                hours={"regular": {"monday": NINE_SIX}, "special": [{"start_date": "2026-12-25", "closed": True}]})
     rendering = render(full)
     assert rendering.payload["description"] == "Soins"
     assert FoursquareConnector.info.capabilities == set(FIELDS) - set(rendering.unsupported)
+
+
+def test_categories_are_foursquare_category_ids_with_the_fallback_named() -> None:
+    exact = render(est(categories={"primary": "pharmacy", "additional": ["medical_supply_store"]}))
+    assert exact.payload["fsq_category_ids"] == ["4bf58dd8d48988d10f951735", "58daa1558bbb0b01f18ec206"]
+    assert "categories" not in exact.unsupported
+    fallback = render(est(categories={"primary": "dialysis_center", "additional": ["dentist", "dental_clinic"]}))
+    assert fallback.payload["fsq_category_ids"] == ["4bf58dd8d48988d104941735", "4bf58dd8d48988d178941735"]
+    assert fallback.unsupported["categories"] == (
+        "dialysis_center sent as Health and Medicine > Medical Center (4bf58dd8d48988d104941735), the category of its "
+        "parent medical_center; dentist sent as Health and Medicine > Dentist (4bf58dd8d48988d178941735), the category "
+        "of its parent dental_clinic; dental_clinic not sent: same Foursquare category as dentist, Health and Medicine "
+        "> Dentist (4bf58dd8d48988d178941735)")
+
+
+def test_categories_past_the_limit_are_named() -> None:
+    rendering = render(est(categories={"primary": "hospital",
+                                       "additional": ["emergency_room", "pharmacy", "parking", "cafe"]}))
+    assert rendering.payload["fsq_category_ids"] == [HOSPITAL, EMERGENCY_ROOM, "4bf58dd8d48988d10f951735"]
+    assert rendering.unsupported["categories"] == ("parking not sent: Foursquare takes at most 3 categories; "
+                                                   "cafe not sent: Foursquare takes at most 3 categories")

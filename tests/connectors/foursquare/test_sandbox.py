@@ -77,3 +77,19 @@ async def test_dry_run_and_errors_against_the_emulator(client: httpx.AsyncClient
     wrong = FoursquareConnector(client, "http://sandbox/foursquare", {"service_key": "nope"}, {})
     with pytest.raises(ActionRequired):
         await wrong.push(record_, bad, ctx())
+
+
+async def test_categories_are_accepted_by_the_emulator(client: httpx.AsyncClient, clock: ManualClock) -> None:
+    fsq = FoursquareConnector(client, "http://sandbox/foursquare", CREDENTIALS, {})
+    clinic = est(categories={"primary": "psychiatrist", "additional": ["sleep_clinic", "pediatrician", "nurse"]})
+    rendering = fsq.render(clinic)
+    created = await fsq.push(clinic, rendering, ctx())
+    clock.advance(30)
+    live = await fsq.read_back(created.remote_id, rendering.payload)
+    assert live.state == "live" and live.live_url
+    fsq_id = live.live_url.rsplit("/", 1)[1]
+    place = (await client.get(f"/foursquare/places/{fsq_id}", headers={"Authorization": "Bearer sandbox-foursquare-key"}))
+    # Psychiatrist, Medical Center (the sleep clinic's parent), Pediatrician; the nurse is past the limit
+    assert place.json()["fsq_category_ids"] == ["63be6904847c3692a84b9bd9", "4bf58dd8d48988d104941735",
+                                                 "63be6904847c3692a84b9bd7"]
+    assert "nurse not sent" in rendering.unsupported["categories"]

@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from connectors.sandbox import ManualClock, QuotaConfig, SandboxConfig
 from connectors.sandbox.facebook import FacebookConfig
@@ -180,3 +181,44 @@ async def test_third_party_changes(client: httpx.AsyncClient, clock: ManualClock
     clock.advance(60)
     read = await client.get(f"{GRAPH}/{page_id}", params={"fields": "phone,website"}, headers=FACEBOOK)
     assert read.json() == {"phone": "+33 4 72 22 22 22", "website": "https://meta-found.example", "id": page_id}
+
+
+HOSPITAL, PHARMACY, LAB = "133152263416981", "134381433294944", "186546178044573"
+
+
+async def test_category_list_is_written_as_ids_and_read_as_objects(client: httpx.AsyncClient) -> None:
+    page_id = await create_page(client, category_list=json.dumps([HOSPITAL]))  # form-encoded: a JSON string
+    read = await client.get(f"{GRAPH}/{page_id}", params={"fields": "category_list"}, headers=FACEBOOK)
+    assert read.json() == {"category_list": [{"id": HOSPITAL}], "id": page_id}
+    as_json = await client.post(f"{GRAPH}/{page_id}", json={"category_list": [PHARMACY, int(LAB), HOSPITAL]},
+                                headers=FACEBOOK)
+    assert as_json.json() == {"success": True}
+    read = await client.get(f"{GRAPH}/{page_id}", params={"fields": "category_list"}, headers=FACEBOOK)
+    assert read.json()["category_list"] == [{"id": PHARMACY}, {"id": LAB}, {"id": HOSPITAL}]
+
+
+@pytest.mark.parametrize("value, message", [
+    ([HOSPITAL, PHARMACY, LAB, "200600219953504"], "between 1 and 3 categories"),
+    ([], "between 1 and 3 categories"),
+    ([HOSPITAL, HOSPITAL], "the same category twice"),
+    (["Hospital"], "numeric category ids"),
+    ([{"id": HOSPITAL}], "numeric category ids"),
+    ([True], "numeric category ids"),
+    (HOSPITAL, "must be a JSON list"),
+])
+async def test_category_list_is_validated_like_graph(client: httpx.AsyncClient, value: Any, message: str) -> None:
+    page_id = await create_page(client)
+    response = await client.post(f"{GRAPH}/{page_id}", json={"category_list": value}, headers=FACEBOOK)
+    error = graph_error(response, 400, 100)
+    assert error["message"].startswith("(#100) param category_list") and message in error["message"]
+    unchanged = await client.get(f"{GRAPH}/{page_id}", params={"fields": "category_list"}, headers=FACEBOOK)
+    assert unchanged.json() == {"id": page_id}
+
+
+async def test_a_category_proposal_shows_as_meta_shows_it(client: httpx.AsyncClient) -> None:
+    page_id = await create_page(client, category_list=json.dumps([HOSPITAL]))
+    proposed = await client.post(f"/_sandbox/facebook/pages/{page_id}/upcoming-changes",
+                                 json={"field": "category_list", "value": [HOSPITAL, PHARMACY]})
+    proposal = proposed.json()["proposal"]
+    assert (proposal["category"], proposal["current_value"], proposal["proposed_value"]) == (
+        "category", HOSPITAL, f"{HOSPITAL}, {PHARMACY}")

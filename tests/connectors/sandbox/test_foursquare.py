@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from connectors.sandbox import ManualClock, QuotaConfig, SandboxConfig
 from connectors.sandbox.foursquare import FoursquareConfig
@@ -70,3 +71,33 @@ async def test_auth_quota_and_reject(make_client: Any, clock: ManualClock) -> No
     assert (body["status"], body["reason"]) == ("rejected", "Duplicate venue")
     fsq_id = (await client.post("/_sandbox/foursquare/places", json={"name": "Seeded"})).json()["fsq_id"]
     assert (await client.get(f"/foursquare/places/{fsq_id}", headers=AUTH)).json()["name"] == "Seeded"
+
+
+HOSPITAL, PHARMACY = "4bf58dd8d48988d196941735", "4bf58dd8d48988d10f951735"
+
+
+async def test_category_ids_reach_the_place(client: httpx.AsyncClient, clock: ManualClock) -> None:
+    created = await suggest(client, {**PLACE, "fsq_category_ids": [HOSPITAL, PHARMACY]})
+    assert created.status_code == 201
+    clock.advance(30)
+    status = (await client.get(f"/foursquare/places/suggest/status/{created.json()['suggestion_id']}",
+                               headers=AUTH)).json()
+    place = (await client.get(f"/foursquare/places/{status['fsq_id']}", headers=AUTH)).json()
+    assert place["fsq_category_ids"] == [HOSPITAL, PHARMACY]
+
+
+@pytest.mark.parametrize("value", [
+    [HOSPITAL, PHARMACY, "4bf58dd8d48988d104941735", "4bf58dd8d48988d178941735"],  # more than 3
+    [],
+    [HOSPITAL, HOSPITAL],
+    ["15014"],  # a legacy 5-digit category code, not an id
+    [HOSPITAL.upper()],
+    HOSPITAL,
+    [{"id": HOSPITAL}],
+])
+async def test_category_ids_are_validated(client: httpx.AsyncClient, value: Any) -> None:
+    response = await suggest(client, {**PLACE, "fsq_category_ids": value})
+    assert response.status_code == 400
+    assert response.json()["errors"] == [{"field": "fsq_category_ids", "message":
+                                          "must be a list of 1 to 3 distinct category ids (24 hex digits)"}]
+    assert (await client.get("/_sandbox/foursquare/locations")).json()["suggestions"] == []
