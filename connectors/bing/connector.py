@@ -1,4 +1,4 @@
-"""Bing Places for Business: partner RPC API, full records, one business per call.
+"""Bing Places for Business: partner RPC API, full records, pushed in micro-batches.
 
 Everything about this API is UNVERIFIED (partner PDF only): the paths come from platforms.md;
 the auth header, the response envelope and the status values are our reading, the same in
@@ -23,12 +23,35 @@ the sandbox emulator (`connectors/sandbox/bing.py`), so both change together.
   GetBusinessStatusInfo, then GetBusinesses: Published -> live (with the keys that differ),
   InReview -> awaiting_review, Rejected -> failed with Bing's reason, Suspended/unknown ->
   action_required.
-* One business per push: the engine pushes per listing. Batching (up to 1000 per call, the
-  API's limit) is future work.
+
+Batching (`connectors/bing/batcher.py`): the engine still calls `push`/`read_back` once per
+listing, but every call to Bing (CreateBusinesses, UpdateBusinesses, GetBusinesses,
+GetBusinessStatusInfo) goes through a per-event-loop micro-batcher: calls for the same account
+(HTTP client, base URL, API key, identity) and operation arriving within
+`batch_window_seconds` (option, default 0.2 s) leave as one call of up to `batch_max_size`
+businesses (option, default 100, capped at Bing's 1000); `batch_timeout_seconds` (default
+120 s) bounds one batched call. Each listing gets its own result: per-business `Status` is
+classified for its caller only (ValidationFailed -> Rejected with its field errors, NotFound ->
+ActionRequired, AlreadyExists -> adopt, no result -> RetryableError); a failed call (429, 5xx,
+401, timeout) fails every listing of the batch with the same error, and the engine retries each.
+TrackingId: a lone write keeps the caller's `request_id`; a batch of writes sends
+`vitrine-batch-` + a hash of its sorted request ids (deterministic for the same set). Retries
+rarely meet the same set, so idempotency of creates rests, per business, on the StoreId
+look-up before creating and on adopting `AlreadyExists`, not on the TrackingId.
+
+UNVERIFIED about batching: that Bing answers every business of a batch in `Results` matched by
+StoreId (rather than by position), that a batch may mix valid and invalid businesses
+(PartialSuccess) rather than failing whole, that TrackingId has no length limit or idempotency
+meaning of its own, that 1000 is the limit for GetBusinesses/GetBusinessStatusInfo StoreIds as
+well, and how Bing's quota counts a batched call (per call, as the sandbox does, or per business).
+Note: the engine's rate limiter takes one token of `info.quota` per push, not per call, so it
+still paces listings at the per-call quota; batching pays off fully only where the
+`VITRINE_RATE_LIMITS` override for bing is raised to what Bing allows per business.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from collections.abc import Mapping
@@ -51,7 +74,7 @@ from connectors.base import (
     Rendering,
     RetryableError,
 )
-from connectors.bing import mapping
+from connectors.bing import batcher, mapping
 from connectors.http import json_or_none, request, retry_after_seconds
 from schemas import Establishment
 
@@ -61,6 +84,9 @@ NAME = "Bing Places"
 API = "/trustedPartnerApi/v1"
 API_KEY_HEADER = "X-Api-Key"  # UNVERIFIED
 LISTING_GONE = "the listing no longer exists on Bing Places (deleted there?): recreate it or disconnect it"
+WRITES = ("CreateBusinesses", "UpdateBusinesses")
+READS = {"GetBusinesses": "Businesses", "GetBusinessStatusInfo": "BusinessStatusInfos"}  # operation -> answer list
+MAX_WINDOW = 10.0  # seconds: a longer batch window only delays pushes
 
 
 def _summary(body: Any, status: int) -> str:
@@ -111,12 +137,14 @@ class BingConnector:
         verifiable=True,
         default_base_url="https://bingplaces.com",  # UNVERIFIED
         credentials=("api_key",),
-        options=("email_id", "puid", "auth_provider"),
+        options=("email_id", "puid", "auth_provider", "batch_window_seconds", "batch_max_size", "batch_timeout_seconds"),
         notes=("UNVERIFIED partner API (partner PDF only): paths, X-Api-Key auth, answer envelope and status values "
                "are our reading. Full records: every push sends the whole business. Creates look the StoreId up "
                "first. Bing reviews every change (~3 weeks): live once GetBusinessStatusInfo says Published and "
                "GetBusinesses shows our record. Not published: e-mail, description, photos, additional phones; "
-               "temporary closure and opening-soon are sent as closed. One business per call (batching: future work)."),
+               "temporary closure and opening-soon are sent as closed. Pushes and read-backs arriving within "
+               "batch_window_seconds (default 0.2 s) for the same account leave as one call of up to "
+               "batch_max_size businesses (default 100, at most 1000)."),
     )
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
@@ -127,6 +155,19 @@ class BingConnector:
         identity = {"Puid": options.get("puid"), "AuthProvider": options.get("auth_provider"),
                     "EmailId": options.get("email_id")}
         self._identity = {k: str(v) for k, v in identity.items() if v}
+        self._options_error: str | None = None
+        try:
+            self.batch_window = _option(options, "batch_window_seconds", batcher.DEFAULT_WINDOW, float, MAX_WINDOW)
+            self.batch_max_size = int(_option(options, "batch_max_size", batcher.DEFAULT_MAX_SIZE, int, batcher.MAX_SIZE,
+                                              low=1))
+            self.batch_timeout = _option(options, "batch_timeout_seconds", batcher.DEFAULT_TIMEOUT, float, 600.0,
+                                         low=0.001)
+        except ValueError as exc:
+            self.batch_window, self.batch_max_size, self.batch_timeout = (
+                batcher.DEFAULT_WINDOW, batcher.DEFAULT_MAX_SIZE, batcher.DEFAULT_TIMEOUT)
+            self._options_error = f"{NAME} connection options: {exc}"
+        key_digest = hashlib.sha256(self._api_key.encode()).hexdigest()[:16]  # the batch key never holds the key
+        self._account = (self.client, self.base_url, key_digest, tuple(sorted(self._identity.items())))
 
     def render(self, record: Establishment) -> Rendering:
         return mapping.render(record)
@@ -134,6 +175,7 @@ class BingConnector:
     # ------------------------------------------------------------ push
 
     async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
+        self._check_connection()
         business = rendering.payload
         store_id = str(business["StoreId"])
         if ctx.remote_id:
@@ -171,21 +213,30 @@ class BingConnector:
                              f"{result.get('ErrorMessage') or 'no message'}", http_status=status)
 
     async def _write(self, operation: str, business: dict[str, Any], tracking_id: str) -> tuple[dict[str, Any], int]:
-        body = await self._call(operation, {"Businesses": [business]}, tracking_id)
+        """This business's result in a batched Create/UpdateBusinesses call."""
+        result = await self._batched(operation, str(business["StoreId"]), business, tracking_id)
+        return result, 200
+
+    async def _send_writes(self, operation: str, items: list[batcher.Item]) -> dict[str, Any]:
+        """One Create/UpdateBusinesses call for a batch: each StoreId -> its result, or an error of its own."""
+        body = await self._call(operation, {"Businesses": [item.value for item in items]},
+                                batch_tracking_id([item.request_id or item.key for item in items]))
         results = body.get("Results") if isinstance(body.get("Results"), list) else []
-        result = next((r for r in results if isinstance(r, dict) and r.get("StoreId") == business["StoreId"]), None)
-        if result is None:
-            raise RetryableError(f"{NAME} {operation} answered without a result for the business "
+        answers: dict[str, Any] = {}
+        for result in results:
+            if isinstance(result, dict) and isinstance(result.get("StoreId"), str):
+                answers.setdefault(result["StoreId"], result)
+        missing = RetryableError(f"{NAME} {operation} answered without a result for the business "
                                  f"({body.get('OperationStatus')}: {body.get('ErrorMessage') or 'no message'})",
                                  http_status=200)
-        return result, 200
+        log.debug("bing.batch.sent", extra={"operation": operation, "size": len(items)})
+        return {item.key: answers.get(item.key, missing) for item in items}
 
     # ------------------------------------------------------------ read back
 
     async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:
-        body = await self._call("GetBusinessStatusInfo", {"StoreIds": [remote_id]}, str(uuid.uuid4()))
-        infos = body.get("BusinessStatusInfos") if isinstance(body.get("BusinessStatusInfos"), list) else []
-        info = next((i for i in infos if isinstance(i, dict) and i.get("StoreId") == remote_id), None)
+        self._check_connection()
+        info = await self._batched("GetBusinessStatusInfo", remote_id, remote_id)
         if info is None:
             return ReadBack(state="action_required", message=LISTING_GONE, http_status=200)
         state, url = info.get("Status"), info.get("BingMapsUrl")
@@ -205,9 +256,39 @@ class BingConnector:
                         message=f"{NAME}: InReview", live_url=url, http_status=200)
 
     async def _get(self, store_id: str) -> dict[str, Any] | None:
-        body = await self._call("GetBusinesses", {"StoreIds": [store_id]}, str(uuid.uuid4()))
-        items = body.get("Businesses") if isinstance(body.get("Businesses"), list) else []
-        return next((b for b in items if isinstance(b, dict) and b.get("StoreId") == store_id), None)
+        return await self._batched("GetBusinesses", store_id, store_id)
+
+    async def _send_reads(self, operation: str, items: list[batcher.Item]) -> dict[str, Any]:
+        """One GetBusinesses / GetBusinessStatusInfo call for a batch: StoreId -> its object (absent: None)."""
+        store_ids = list(dict.fromkeys(item.key for item in items))
+        body = await self._call(operation, {"StoreIds": store_ids}, str(uuid.uuid4()))
+        found = body.get(READS[operation]) if isinstance(body.get(READS[operation]), list) else []
+        answers: dict[str, Any] = {}
+        for entry in found:
+            if isinstance(entry, dict) and isinstance(entry.get("StoreId"), str):
+                answers.setdefault(entry["StoreId"], entry)
+        log.debug("bing.batch.sent", extra={"operation": operation, "size": len(store_ids)})
+        return answers
+
+    # ------------------------------------------------------------ batching
+
+    async def _batched(self, operation: str, store_id: str, value: Any, request_id: str | None = None) -> Any:
+        """Hand one business (or StoreId) to this loop's batcher; its own answer, or its own error."""
+        if not self._api_key:  # fail alone, before joining a batch
+            raise ActionRequired(f"{NAME} connection incomplete: the api_key credential is missing")
+
+        async def send(items: list[batcher.Item]) -> dict[str, Any]:
+            if operation in WRITES:
+                return await self._send_writes(operation, items)
+            return await self._send_reads(operation, items)
+
+        return await batcher.for_running_loop().submit(
+            (*self._account, operation), store_id, value, send, request_id=request_id, window=self.batch_window,
+            max_size=self.batch_max_size, timeout=self.batch_timeout, shared=operation in READS)
+
+    def _check_connection(self) -> None:
+        if self._options_error:
+            raise ActionRequired(self._options_error)
 
     # ------------------------------------------------------------ HTTP
 
@@ -227,3 +308,26 @@ class BingConnector:
             raise RetryableError(f"{NAME} {operation} answered HTTP {response.status_code} without a JSON object",
                                  http_status=response.status_code)
         return answer
+
+
+def batch_tracking_id(ids: list[str]) -> str:
+    """TrackingId of a batched write: the caller's request id when alone, else a hash of the
+    sorted ids (the same set of listings always gives the same TrackingId)."""
+    unique = sorted(set(ids))
+    if len(unique) == 1:
+        return unique[0]
+    return "vitrine-batch-" + hashlib.sha256("\n".join(unique).encode()).hexdigest()[:40]
+
+
+def _option(options: Mapping[str, Any], name: str, default: float, cast: type, high: float, low: float = 0.0) -> float:
+    """A numeric connection option: absent -> default; above `high` -> `high`; not a number or below `low` -> ValueError."""
+    raw = options.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = cast(raw) if not isinstance(raw, bool) else None
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value != value or value < low:  # value != value: NaN
+        raise ValueError(f"{name} must be a number ≥ {low:g}, got {raw!r}")
+    return min(value, high)

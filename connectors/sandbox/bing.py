@@ -16,10 +16,14 @@ in ``connectors/bing/connector.py``:
   ``InReview`` for ``review_seconds`` (default 30 s; the real delay is ~3 weeks), then
   ``Published`` (``BingMapsUrl`` appears then). An update identical to the record is a Success
   that does not restart review.
-* Quota: ``quota`` per API key, 10 requests / 5 s by default.
+* Batches: each business of a Create/UpdateBusinesses call is validated and answered on its
+  own (``OperationStatus`` PartialSuccess when some fail), in the order given; more than 1000
+  businesses or store ids in one call is a 400 InvalidRequest for the whole call.
+* Quota: ``quota`` per API key, 10 requests / 5 s by default (a call counts once, whatever its size).
 * Admin: ``POST /_sandbox/bing/businesses/{store_id}/reject {"reason"}`` (-> Rejected until the
   next update), ``POST /_sandbox/bing/businesses/{store_id}/edit {"field", "value"}`` (a Bing-side
-  edit of the live record; null removes the field).
+  edit of the live record; null removes the field), ``GET /_sandbox/bing/calls`` (the accepted
+  calls, newest 10,000: ``{Operation, TrackingId, Items}``, to count calls and batch sizes).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import copy
 import datetime as dt
 import json
 import math
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -40,6 +45,7 @@ from .bing_rules import validate_business
 from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response
 
 MAX_BATCH = 1000
+MAX_CALLS_KEPT = 10_000  # the newest accepted calls listed by GET /_sandbox/bing/calls
 SERVER_ERRORS = {500: "InternalServerError", 502: "BadGateway", 503: "ServiceUnavailable", 504: "GatewayTimeout"}
 
 
@@ -81,11 +87,13 @@ class BingEmulator(Emulator):
         self.router.add_api_route("/{path:path}", self.unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         self.admin.add_api_route("/businesses/{store_id}/reject", self.admin_reject, methods=["POST"])
         self.admin.add_api_route("/businesses/{store_id}/edit", self.admin_edit, methods=["POST"])
+        self.admin.add_api_route("/calls", self.admin_calls, methods=["GET"])
 
     def reset(self) -> None:
         self.businesses: dict[str, BBusiness] = {}
         self.revoked: set[str] = set()
         self.window = SlidingWindow()
+        self.calls: deque[dict[str, Any]] = deque(maxlen=MAX_CALLS_KEPT)  # accepted calls: operation, TrackingId, items
 
     # ------------------------------------------------------------ shared steps
 
@@ -121,6 +129,11 @@ class BingEmulator(Emulator):
             raise bing_error(400, "InvalidRequest", f"{key} must be a non-empty list.", body.get("TrackingId"))
         if len(items) > MAX_BATCH:
             raise bing_error(400, "InvalidRequest", f"At most {MAX_BATCH} items per call.", body.get("TrackingId"))
+        return items
+
+    def _accepted(self, operation: str, body: dict[str, Any], key: str) -> list[Any]:
+        items = self._list(body, key)
+        self.calls.append({"Operation": operation, "TrackingId": body["TrackingId"], "Items": len(items)})
         return items
 
     def state(self, item: BBusiness) -> str:
@@ -166,22 +179,23 @@ class BingEmulator(Emulator):
 
     async def CreateBusinesses(self, request: Request) -> Response:  # noqa: N802 - Bing's operation names
         body = await self.body(request)
-        return self._envelope(body, [self._write(b, create=True) for b in self._list(body, "Businesses")])
+        return self._envelope(body, [self._write(b, create=True) for b in self._accepted("CreateBusinesses", body, "Businesses")])
 
     async def UpdateBusinesses(self, request: Request) -> Response:  # noqa: N802
         body = await self.body(request)
-        return self._envelope(body, [self._write(b, create=False) for b in self._list(body, "Businesses")])
+        return self._envelope(body, [self._write(b, create=False) for b in self._accepted("UpdateBusinesses", body, "Businesses")])
 
     async def GetBusinesses(self, request: Request) -> Response:  # noqa: N802
         body = await self.body(request)
-        ids = self._list(body, "StoreIds")
+        ids = self._accepted("GetBusinesses", body, "StoreIds")
         found = [copy.deepcopy(self.businesses[i].business) for i in ids if isinstance(i, str) and i in self.businesses]
         return json_response({"TrackingId": body["TrackingId"], "OperationStatus": "Success", "ErrorMessage": None,
                               "Businesses": found})
 
     async def GetBusinessStatusInfo(self, request: Request) -> Response:  # noqa: N802
         body = await self.body(request)
-        infos = [self.status_info(i) for i in self._list(body, "StoreIds") if isinstance(i, str) and i in self.businesses]
+        ids = self._accepted("GetBusinessStatusInfo", body, "StoreIds")
+        infos = [self.status_info(i) for i in ids if isinstance(i, str) and i in self.businesses]
         return json_response({"TrackingId": body["TrackingId"], "OperationStatus": "Success", "ErrorMessage": None,
                               "BusinessStatusInfos": infos})
 
@@ -219,6 +233,9 @@ class BingEmulator(Emulator):
             item.business[str(body["field"])] = body["value"]
         item.updated = self.now()
         return json_response(item.business)
+
+    async def admin_calls(self) -> Response:
+        return json_response(list(self.calls))
 
     def dump(self) -> Any:
         return [{**self.status_info(store_id), "Business": copy.deepcopy(item.business)}
