@@ -4,7 +4,7 @@ To add a platform, write `connectors/<key>/` (see `connectors/base.py`) and add 
 """
 
 from connectors.apple.connector import AppleConnector
-from connectors.base import Connector, FeedConnector, PlatformInfo
+from connectors.base import Connector, FeedConnector, PlatformInfo, Rendering
 from connectors.bing.connector import BingConnector
 from connectors.facebook.connector import FacebookConnector
 from connectors.feeds.connector import FEED_CONNECTORS
@@ -16,6 +16,7 @@ from connectors.here.connector import HereConnector
 from connectors.foursquare.connector import FoursquareConnector
 from connectors.tomtom.connector import TomTomConnector
 from connectors.osm.connector import OsmConnector
+from schemas import Establishment
 
 CONNECTORS: dict[str, type[Connector] | type[FeedConnector]] = {
     "google": GoogleConnector,
@@ -32,6 +33,12 @@ CONNECTORS: dict[str, type[Connector] | type[FeedConnector]] = {
     # feed partners (channel feed): one class per row of connectors/feeds/partners.py
     **FEED_CONNECTORS,
 }
+
+
+def render(key: str, record: Establishment) -> Rendering:
+    """What `key` would be sent for `record`: rendering is pure, so no client or credentials."""
+    cls = CONNECTORS[key]
+    return cls(None, cls.info.default_base_url, {}, {}).render(record)  # type: ignore[arg-type]
 
 
 def platform(key: str) -> PlatformInfo:

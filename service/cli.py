@@ -217,6 +217,10 @@ def _guard(coro: Awaitable[T]) -> T:
     try:
         return run(coro)
     except ApiError as exc:
+        for detail in exc.errors[:50]:
+            err.print(f"  {detail.field + ': ' if detail.field else ''}{detail.message}")
+        if len(exc.errors) > 50:
+            err.print(f"  … and {len(exc.errors) - 50} more")
         raise fail(exc.message) from None
     except DatabaseBehind as exc:
         raise fail(str(exc)) from None
@@ -232,5 +236,6 @@ def main() -> None:  # pragma: no cover
 from service import cli_import as _cli_import  # noqa: E402,F401  (vitrine import, template)
 from service import cli_demo as _cli_demo  # noqa: E402,F401  (vitrine demo)
 from service import cli_sync as _cli_sync  # noqa: E402,F401  (worker, status, connect, platforms, sandbox)
+from service import cli_campaign as _cli_campaign  # noqa: E402,F401  (campaign …)
 
 __all__ = ["app", "Path"]

@@ -173,6 +173,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
   • per site and platform:   {env} status --org "{DEMO_ORG}"
   • the API on this data:    {env} serve   (docs at http://127.0.0.1:8000/docs)
     with this API key:       {api_key}
+  • a bulk change, planned:  {env} campaign holiday-closure --date 2026-12-25 --dry-run --org "{DEMO_ORG}"
   • your own sites:          vitrine template sites.xlsx, fill it in, then vitrine import sites.xlsx --dry-run""")
 
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -16,8 +17,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always read back aware, in UTC: SQLite keeps no time zone, and a
+    naive datetime from one backend must never meet an aware one from the other."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, **kwargs)
 
 
 class Organisation(SQLModel, table=True):
@@ -36,8 +55,8 @@ class ApiKey(SQLModel, table=True):
     prefix: str = Field(max_length=16, unique=True)
     key_hash: str = Field(max_length=128)
     created_at: datetime = _ts()
-    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EstablishmentRow(SQLModel, table=True):
@@ -61,7 +80,7 @@ class EstablishmentRow(SQLModel, table=True):
     revision: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
-    deleted_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class EstablishmentLabel(SQLModel, table=True):
@@ -143,10 +162,10 @@ class SyncTarget(SQLModel, table=True):
     remote_version: str | None = Field(default=None, max_length=200)  # etag, OSM version…
     pushed: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType))
     attempts: int = 0
-    last_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    next_attempt_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    expected_by: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expected_by: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     live_url: str | None = Field(default=None, max_length=500)
     last_error: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
@@ -185,3 +204,42 @@ class FeedDelivery(SQLModel, table=True):
     outcome: str = Field(max_length=32)  # delivered | retry | action_required | rejected | gave_up
     error: str | None = None
     created_at: datetime = _ts()
+
+
+class Campaign(SQLModel, table=True):
+    """A bulk change (phone migration, holiday closure…) over many sites: planned, scheduled,
+    applied in batches, watched per platform, and undoable by a rollback campaign."""
+
+    __table_args__ = (Index("ix_campaign_org_created", "organisation_id", "created_at"),
+                      Index("ix_campaign_state_apply_at", "state", "apply_at"))
+
+    id: str = Field(primary_key=True, max_length=36)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    kind: str = Field(max_length=32)  # phone_migration | holiday_closure | rollback | transition_end
+    state: str = Field(max_length=16)  # draft | scheduled | applying | applied | cancelled
+    request: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    parent_id: str | None = Field(default=None, max_length=36)  # the campaign a rollback undoes
+    apply_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    transition_ends_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
+
+
+class CampaignSite(SQLModel, table=True):
+    """One site in a campaign: the fields before and after, the revision the plan was made
+    against, and the revision the campaign wrote (or why it did not)."""
+
+    __tablename__ = "campaign_site"
+
+    campaign_id: str = Field(foreign_key="campaign.id", primary_key=True, max_length=36, ondelete="CASCADE")
+    establishment_id: int = Field(foreign_key="establishment.id", primary_key=True, index=True,
+                                  ondelete="CASCADE")
+    store_code: str = Field(max_length=64)
+    before: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    after: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    base_revision: int
+    revision: int | None = None  # written by the campaign
+    outcome: str = Field(default="planned", max_length=16)  # planned | applied | unchanged | conflict
+    detail: str | None = None

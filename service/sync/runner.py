@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
+from service.campaigns import service as campaigns
 from service.db import unit_of_work
 from service.models import utcnow
 from service.sync import engine, feeds
@@ -33,6 +35,7 @@ class LocalRunner:
         self._again: set[Key] = set()
         self._timers: dict[Key, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task[None]] = []
+        self._campaigns: dict[str, asyncio.Task[object]] = {}
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
@@ -41,6 +44,8 @@ class LocalRunner:
     async def stop(self) -> None:
         for handle in self._timers.values():
             handle.cancel()
+        for running in self._campaigns.values():
+            running.cancel()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -68,6 +73,18 @@ class LocalRunner:
             self._timers.pop(key, None)
             self._queue.put_nowait(key)
 
+    async def schedule_campaign(self, organisation_id: int, campaign_id: str, when: datetime) -> None:
+        running = self._campaigns.get(campaign_id)
+        if running is not None and not running.done():
+            return
+        delay = max(0.0, (when - utcnow()).total_seconds())
+
+        async def _later() -> object:
+            await asyncio.sleep(delay)
+            return await campaigns.apply_when_due(self.deps.sessionmaker, organisation_id, campaign_id)
+
+        self._campaigns[campaign_id] = asyncio.create_task(_later())
+
     def _release(self, key: Key) -> None:
         self._timers.pop(key, None)
         self._queue.put_nowait(key)
@@ -84,7 +101,7 @@ class LocalRunner:
             self._running.add(key)
             kind, establishment_id, platform = key
             try:
-                run = {"push": engine.push, "verify": engine.verify, "feed": feeds.deliver_feed}[kind]
+                run = {"push": engine.push_and_read_back, "verify": engine.verify, "feed": feeds.deliver_feed}[kind]
                 nxt = await run(self.deps, establishment_id, platform)  # for "feed", the id is the organisation's
             except Exception:
                 log.exception("sync.job.crashed kind=%s establishment=%s platform=%s", *key)
@@ -107,7 +124,11 @@ class LocalRunner:
             due = await repo.due(session, utcnow())
         for establishment_id, platform, kind in due:
             await self.schedule(kind, establishment_id, platform, 0.0)
-        return len(due)
+        async with unit_of_work(self.deps.sessionmaker) as session:
+            due_campaigns = await campaigns.due(session)
+        for organisation_id, campaign_id in due_campaigns:
+            await self.schedule_campaign(organisation_id, campaign_id, utcnow())
+        return len(due) + len(due_campaigns)
 
     async def _reconcile_forever(self) -> None:
         while True:
