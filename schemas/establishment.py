@@ -16,17 +16,19 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 import phonenumbers
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES, DOT_ATOM_TEXT
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     HttpUrl,
     TypeAdapter,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic.networks import validate_email
 
 from schemas.categories import CATEGORIES
 
@@ -211,7 +213,14 @@ def _e164(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-E164 = Annotated[str, AfterValidator(_e164)]
+_KNOWN_E164: set[str] = set()  # numbers _normalize_phone formatted from a valid parse: E.164 already
+
+
+def _e164_checked(value: str) -> str:
+    return value if value in _KNOWN_E164 else _e164(value)
+
+
+E164 = Annotated[str, AfterValidator(_e164_checked)]
 
 
 class Phones(Model):
@@ -285,7 +294,33 @@ def _normalize_phone(value: str | int, region: str) -> Any:
         return text
     if not phonenumbers.is_valid_number(number):
         return text
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_KNOWN_E164) >= 65536:
+        _KNOWN_E164.clear()
+    _KNOWN_E164.add(e164)  # the field validator need not parse it a second time
+    return e164
+
+
+# Email: pydantic's EmailStr check (email-validator) costs ~100 µs, mostly on the domain
+# (IDNA tables, character by character). Domains repeat across a group's sites, so a domain
+# the full check accepted unchanged is remembered; an address on it whose local part is plain
+# dot-atom ASCII (which email-validator accepts as is) skips the full check. Anything else
+# (uppercase mailbox names it lowercases, quoting, Unicode, display names) takes the full one.
+_EMAIL_DOMAINS: set[str] = set()
+
+
+def _email(value: str) -> str:
+    local, at, domain = value.rpartition("@")
+    if (at and domain in _EMAIL_DOMAINS and len(value) <= 254 and len(local) <= 64 and DOT_ATOM_TEXT.match(local)
+            and local.lower() not in CASE_INSENSITIVE_MAILBOX_NAMES):
+        return value
+    normalized = validate_email(value)[1]
+    if normalized == value and len(_EMAIL_DOMAINS) < 4096:
+        _EMAIL_DOMAINS.add(domain)
+    return normalized
+
+
+Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string", "format": "email"})]
 
 
 class EstablishmentFields(Model):
@@ -299,7 +334,7 @@ class EstablishmentFields(Model):
     geo: Geo | None = None
     phones: Phones = Field(default_factory=Phones)
     website: WebUrl | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     categories: Categories
     description: str | None = Field(default=None, max_length=2000)
     hours: Hours = Field(default_factory=Hours)

@@ -24,12 +24,10 @@ def worker() -> None:
     if not settings.redis_url:
         raise typer.Exit(_fail("the worker needs Redis: set VITRINE_REDIS_URL (without it, `vitrine serve` "
                                "runs the sync jobs in-process)"))
-    from arq.worker import run_worker
-
-    from service.worker import worker_options
+    from service.worker import VitrineWorker, worker_options
 
     err.print(f"Vitrine worker: queue on {settings.redis_url.split('@')[-1]}, {settings.sync_concurrency} jobs at once")
-    run_worker(type("WorkerSettings", (), {}), **worker_options(settings))  # type: ignore[arg-type]
+    VitrineWorker(**worker_options(settings)).run()
 
 
 def _fail(message: str) -> int:

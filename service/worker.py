@@ -5,22 +5,82 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from arq import cron
 from arq.connections import RedisSettings
-from arq.worker import func
+from arq.constants import in_progress_key_prefix
+from arq.utils import timestamp_ms
+from arq.worker import Worker, func
 
 from service.db import make_engine, make_sessionmaker
 from service.settings import Settings, get_settings
 from service.sync import dispatch
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
+from service.campaigns.tasks import campaign_apply
 from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_feed, sync_push, sync_verify
+
+
+# Claim due jobs for the free slots in one round trip: a job is claimed as arq claims it (queued,
+# due, not in progress: its in-progress key is set with arq's timeout), the others are skipped.
+# KEYS[1]: the queue; ARGV: now (ms), in-progress key lifetime (ms), free slots, in-progress key
+# prefix, then the job ids read from the queue. Returns id, score, id, score...
+_CLAIM = """
+local claimed, room = {}, tonumber(ARGV[3])
+for i = 5, #ARGV do
+  if room <= 0 then break end
+  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
+  if score and tonumber(score) <= tonumber(ARGV[1]) and redis.call('EXISTS', ARGV[4] .. ARGV[i]) == 0 then
+    redis.call('PSETEX', ARGV[4] .. ARGV[i], ARGV[2], '1')
+    claimed[#claimed + 1] = ARGV[i]
+    claimed[#claimed + 1] = score
+    room = room - 1
+  end
+end
+return claimed
+"""
+
+
+class VitrineWorker(Worker):
+    """arq's worker, but starting jobs in one round trip per poll. arq claims each job id it read
+    with a WATCH/EXISTS/ZSCORE/MULTI exchange (four round trips), also for every id another
+    worker already runs; those exchanges share the event loop with the running jobs, and in a
+    fan-out they cap how fast jobs start. Running, retrying and finishing jobs is arq's own."""
+
+    _claim: Any = None
+
+    async def start_jobs(self, job_ids: list[bytes]) -> None:
+        free = self.max_jobs - self.job_counter
+        if free <= 0 or not job_ids:
+            return
+        if self._claim is None:
+            self._claim = self.pool.register_script(_CLAIM)
+        claimed = await self._claim(keys=[self.queue_name], args=[
+            timestamp_ms(), int(self.in_progress_timeout_s * 1000), free, in_progress_key_prefix, *job_ids])
+        for raw_id, score in zip(claimed[::2], claimed[1::2]):
+            job_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+            await self.sem.acquire()
+            self.job_counter += 1
+            task = self.loop.create_task(self.run_job(job_id, int(float(score))))
+            task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
+            self.tasks[job_id] = task
+
+
+class _JobPool(AsyncAdaptedQueuePool):
+    """The worker's connection pool: no ping before each checkout. A push or read-back takes two
+    or three short transactions, and the ping (BEGIN, SELECT, ROLLBACK) tripled their round
+    trips; a connection found dead fails its job instead, whose target the reconciler queues
+    again (the database says it is still due)."""
+
+    def __init__(self, creator: Any, **kwargs: Any):
+        super().__init__(creator, **{**kwargs, "pre_ping": False})
 
 
 async def startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx.get("settings") or get_settings()
     ctx["own_engine"] = "engine" not in ctx  # tests run a worker on their own engine
-    engine = ctx.get("engine") or make_engine(settings.resolved_database_url)
+    url = settings.resolved_database_url
+    engine = ctx.get("engine") or (make_engine(url) if url.startswith("sqlite") else make_engine(url, poolclass=_JobPool))
     ctx["engine"] = engine
     ctx["client"] = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
                                       limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
@@ -40,7 +100,11 @@ def worker_options(settings: Settings) -> dict[str, Any]:
     return {
         "functions": [func(sync_push, keep_result=0, max_tries=1_000_000),
                       func(sync_verify, keep_result=0, max_tries=1_000_000),
-                      func(sync_feed, keep_result=0, max_tries=1_000_000)],
+                      func(sync_feed, keep_result=0, max_tries=1_000_000),
+                      # no longer timeout than the others: arq keeps a killed job's in-progress key
+                      # for the longest timeout of all, and a killed push must resume in minutes.
+                      # An apply cut short resumes from its last committed batch.
+                      func(campaign_apply, keep_result=0, max_tries=3)],
         "cron_jobs": [cron(reconcile, second=set(range(0, 60, step)), run_at_startup=True, unique=True,
                            keep_result=0)],
         "on_startup": startup,
@@ -49,6 +113,10 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "redis_settings": RedisSettings.from_dsn(settings.redis_url or "redis://127.0.0.1:6379"),
         "queue_name": QUEUE,
         "max_jobs": settings.sync_concurrency,
+        # arq starts queued jobs only when it polls; past the ids read at the last poll (the other
+        # workers took some), a free slot waits for the next one: 0.5 s by default, long enough
+        # to leave a worker idle half the time in a fan-out. A poll is one ZRANGEBYSCORE.
+        "poll_delay": 0.05,
         "job_timeout": settings.sync_job_timeout,
         # no result keys at all: arq's failure path (a job 'expired' after Redis was emptied) stores
         # one with the worker's keep_result, and a stored result blocks that fixed job id for its TTL

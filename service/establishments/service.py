@@ -8,7 +8,7 @@ with executemany statements, so a 10,000-row import costs a handful of round tri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -36,12 +36,28 @@ class Source:
 class Outcome:
     store_code: str
     action: Action
-    changes: list[FieldChange]
+    planned_changes: list[FieldChange] | None  # None for a create: computed on demand (see `changes`)
     record: Establishment
     existing: EstablishmentRow | None = None
     revision: int = 0
     establishment_id: int | None = field(default=None)
     content: dict[str, Any] = field(default_factory=dict)  # record.content(), computed once
+
+    @property
+    def changes(self) -> list[FieldChange]:
+        """Field changes against the stored record. A create's are every field of its record:
+        built only when asked for (a 100,000-row import never needs them as models)."""
+        if self.planned_changes is None:
+            self.planned_changes = diff_records(None, self.content)
+        return self.planned_changes
+
+    def change_dicts(self) -> list[dict[str, Any]]:
+        """`changes`, JSON-ready, as a revision stores them; a create's without building models
+        (`diff_records(None, content)` gives one change per non-null top-level field, sorted)."""
+        if self.planned_changes is None:
+            return [{"field": key, "before": None, "after": value} for key, value in sorted(self.content.items())
+                    if value is not None]
+        return [{"field": c.field, "before": c.before, "after": c.after} for c in self.planned_changes]
 
 
 def to_public(row: EstablishmentRow) -> EstablishmentPublic:
@@ -52,31 +68,43 @@ def to_public(row: EstablishmentRow) -> EstablishmentPublic:
 
 def plan(records: Sequence[Establishment], existing: dict[str, EstablishmentRow]) -> list[Outcome]:
     """What saving `records` would do, without writing anything."""
-    outcomes = []
-    for record in records:
-        row = existing.get(record.store_code)
-        content = record.content()
-        if row is None or row.deleted_at is not None:
-            changes = diff_records(None, content)
-            outcomes.append(Outcome(record.store_code, "create", changes, record, row,
-                                    revision=(row.revision + 1) if row else 1, content=content))
-            continue
-        changes = diff_records(row.data, content)
-        action: Action = "update" if changes else "unchanged"
-        outcomes.append(Outcome(record.store_code, action, changes, record, row,
-                                revision=row.revision + 1 if changes else row.revision,
-                                establishment_id=row.id, content=content))
-    return outcomes
+    return [_plan_one(record.store_code, record.content(), record, existing) for record in records]
 
 
-def _columns(record: Establishment, content: dict[str, Any]) -> dict[str, Any]:
+def plan_contents(items: Sequence[tuple[str, dict[str, Any]]], existing: dict[str, EstablishmentRow]) -> list[Outcome]:
+    """`plan` for records already reduced to (store code, `Establishment.content()`): a big
+    import keeps those and not the models (`Outcome.record` is then None; `apply` needs only
+    the content)."""
+    return [_plan_one(code, content, None, existing) for code, content in items]
+
+
+def _plan_one(store_code: str, content: dict[str, Any], record: Establishment | None,
+              existing: dict[str, EstablishmentRow]) -> Outcome:
+    row = existing.get(store_code)
+    if row is None or row.deleted_at is not None:  # changes against nothing: no diff to run
+        return Outcome(store_code, "create", None, record, row,  # type: ignore[arg-type]
+                       revision=(row.revision + 1) if row else 1, content=content)
+    changes = diff_records(row.data, content)
+    action: Action = "update" if changes else "unchanged"
+    return Outcome(store_code, action, changes, record, row,  # type: ignore[arg-type]
+                   revision=row.revision + 1 if changes else row.revision, establishment_id=row.id, content=content)
+
+
+def _columns(record: Establishment | None, content: dict[str, Any]) -> dict[str, Any]:
+    """The indexed columns, read from the content (the same values as the record's)."""
+    address = content.get("address") or {}
     return {
-        "name": record.name,
-        "status": record.status.value,
-        "locality": record.address.locality,
-        "postal_code": record.address.postal_code,
+        "name": content["name"],
+        "status": content["status"],
+        "locality": address.get("locality"),
+        "postal_code": address.get("postal_code"),
         "data": content,
     }
+
+
+def _batches(outcomes: list[Outcome]) -> Iterable[list[Outcome]]:
+    for start in range(0, len(outcomes), repo.CHUNK):
+        yield outcomes[start : start + repo.CHUNK]
 
 
 async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], source: Source) -> None:
@@ -86,29 +114,32 @@ async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], sou
     new = [o for o in outcomes if o.action == "create" and o.existing is None]
     revived = [o for o in outcomes if o.action == "create" and o.existing is not None]
     changed = [o for o in outcomes if o.action == "update"] + revived
-    if new:
+    # statement parameters are built one batch at a time: a big import never holds them all
+    for batch in _batches(new):
         ids = await repo.insert_rows(session, [
             {"organisation_id": org_id, "store_code": o.store_code, "revision": 1,
-             "created_at": now, "updated_at": now, **_columns(o.record, o.content)} for o in new
+             "created_at": now, "updated_at": now, **_columns(o.record, o.content)} for o in batch
         ])
-        for o in new:
+        for o in batch:
             o.establishment_id = ids[o.store_code]
-    if changed:
+    for batch in _batches(changed):
         await repo.update_rows(session, [
             {"id": o.existing.id, "revision": o.revision, "updated_at": now, "deleted_at": None,  # type: ignore[union-attr]
-             **_columns(o.record, o.content)} for o in changed
+             **_columns(o.record, o.content)} for o in batch
         ])
-        for o in revived:
-            o.establishment_id = o.existing.id  # type: ignore[union-attr]
+    for o in revived:
+        o.establishment_id = o.existing.id  # type: ignore[union-attr]
     written = new + changed
     if not written:
         return
-    await repo.insert_revisions(session, [
-        {"establishment_id": o.establishment_id, "number": o.revision, "action": o.action,
-         "changes": [c.model_dump(mode="json") for c in o.changes], "snapshot": o.content,
-         "source": source.kind, "source_ref": source.ref, "created_at": now} for o in written
-    ])
-    label_changes = {o.establishment_id: o.record.labels for o in written
+    for batch in _batches(written):
+        await repo.insert_revisions(session, [
+            {"establishment_id": o.establishment_id, "number": o.revision, "action": o.action,
+             "changes": o.change_dicts(),
+             "snapshot": o.content,
+             "source": source.kind, "source_ref": source.ref, "created_at": now} for o in batch
+        ])
+    label_changes = {o.establishment_id: list(o.content.get("labels") or ()) for o in written
                      if o.action == "create" or any(c.field == "labels" for c in o.changes)}
     if label_changes:
         await repo.replace_labels(session, label_changes)  # type: ignore[arg-type]
@@ -213,7 +244,7 @@ async def _log_single(session: AsyncSession, org_id: int, establishment_id: int,
                       source: Source) -> None:
     outcome.establishment_id = establishment_id
     session.add(Revision(establishment_id=establishment_id, number=outcome.revision, action=outcome.action,
-                         changes=[c.model_dump(mode="json") for c in outcome.changes],
+                         changes=outcome.change_dicts(),
                          snapshot=outcome.content, source=source.kind, source_ref=source.ref))
     if any(c.field == "labels" for c in outcome.changes):
         await repo.replace_labels(session, {establishment_id: outcome.record.labels})

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.establishment import DAYS, Establishment
+from schemas.establishment import DAYS, Establishment, Hours
 from service.errors import loc_path
 from service.imports import values as v
 from service.imports import when
@@ -57,6 +57,7 @@ class CleanRow:
     raw: dict[str, list[tuple[Column, Any]]] = field(default_factory=dict)
     deferred: list[tuple[Column, str, Any, int | None]] = field(default_factory=list)  # logged once valid
     record: Establishment | None = None
+    content: dict[str, Any] | None = None  # the import's compact form of `record` (read_rows(compact=True))
 
     def fail(self, col: Column | None, path: str, message: str, cell: str | None = None) -> None:
         self.failed.add(path)
@@ -90,6 +91,7 @@ class RowCleaner:
         self.week_cache: dict[str, Any] = {}
         self.day_cache: dict[str, Any] = {}
         self.rendered: dict[str, str] = {}
+        self.hours_models: dict[str, Hours | None] = {}
 
     # --- reading the cells --------------------------------------------------------------
 
@@ -339,7 +341,7 @@ class RowCleaner:
     def validate(self, r: CleanRow) -> None:
         """Set `r.record`, or add the model's errors (those not already reported by cleaning)."""
         try:
-            record = Establishment.model_validate(r.candidate)
+            record = Establishment.model_validate(self._with_hours_model(r.candidate))
         except ValidationError as exc:
             for error in exc.errors():
                 self._model_error(r, error)
@@ -352,6 +354,24 @@ class RowCleaner:
                 r.log(col, path, raw, value)
             r.candidate = {}  # the record says it all; keeps a big import's memory (and GC) small
         r.raw, r.deferred, r.failed = {}, [], set()
+
+    def _with_hours_model(self, candidate: dict[str, Any]) -> dict[str, Any]:
+        """The candidate with its hours as an already validated `Hours`, when an earlier row had
+        the same ones: a sheet's sites share a few dozen schedules, and validating one is half a
+        row's validation. Hours that fail stay a dict, so the record names the error's path."""
+        hours = candidate.get("hours")
+        if hours is None:
+            return candidate
+        key = repr(hours)
+        model = self.hours_models.get(key, False)
+        if model is False:
+            try:
+                model = Hours.model_validate(hours)
+            except ValidationError:
+                model = None
+            if len(self.hours_models) < 10_000:
+                self.hours_models[key] = model
+        return {**candidate, "hours": model} if model is not None else candidate
 
     def _model_error(self, r: CleanRow, error: dict[str, Any]) -> None:
         path = loc_path(error["loc"])

@@ -13,17 +13,18 @@ import gc
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from schemas.imports import FileError, IgnoredColumn, ImportReport, ImportRunPublic, ImportSummary
+from schemas.imports import FileError, IgnoredColumn, ImportReport, ImportRunPublic, ImportSummary, RowReport
 from service.errors import NotFound
 from service.establishments import repository as est_repo
-from service.establishments.service import Outcome, Source, apply, plan
+from service.establishments.service import Outcome, Source, apply
+from service.establishments.service import plan_contents as plan  # named `plan` here, as the bench times it
 from service.imports import headers, reader
 from service.imports import repository as repo
 from service.imports.cleaning import CleanRow, RowCleaner
@@ -49,16 +50,20 @@ _gc_users = 0
 _gc_saved: tuple[int, int, int] = gc.get_threshold()
 
 
+_gc_was_enabled = True
+
+
 @contextmanager
 def _bulk_allocation() -> Iterator[None]:
-    """Fewer cyclic-GC passes while thousands of rows stay alive: each full pass walks them
-    all, which cost a 10,000-row import a third of its time. Process-wide, restored after the
-    last import running in this process ends."""
-    global _gc_users, _gc_saved
+    """No cyclic-GC passes while thousands of rows stay alive: each pass walks them all, which
+    cost a 10,000-row import a third of its time, and an import's rows hold no cycles (they
+    are freed by reference counting).
+    Process-wide, restored after the last import running in this process ends."""
+    global _gc_users, _gc_saved, _gc_was_enabled
     with _gc_lock:
         if _gc_users == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], 50_000), *_gc_saved[1:])
+            _gc_saved, _gc_was_enabled = gc.get_threshold(), gc.isenabled()
+            gc.disable()
         _gc_users += 1
     try:
         yield
@@ -67,17 +72,21 @@ def _bulk_allocation() -> Iterator[None]:
             _gc_users -= 1
             if _gc_users == 0:
                 gc.set_threshold(*_gc_saved)
+                if _gc_was_enabled:
+                    gc.enable()
 
 
 def read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
-              progress: Progress | None = None) -> Parsed:
-    """Read, clean and validate every row; raises reader.ImportFileError for a bad file."""
+              progress: Progress | None = None, compact: bool = False) -> Parsed:
+    """Read, clean and validate every row; raises reader.ImportFileError for a bad file.
+    `compact`: a valid row keeps `content` (its record as JSON-ready dicts, what is written
+    and reported) instead of the `Establishment` model, which would double its memory."""
     with _bulk_allocation():
-        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress)
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact)
 
 
 def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
-               progress: Progress | None = None) -> Parsed:
+               progress: Progress | None = None, compact: bool = False) -> Parsed:
     try:
         checked = headers.check_mapping(mapping)
     except headers.MappingError as exc:
@@ -92,6 +101,8 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
                 column.field
         parsed = Parsed(sheet.title, sheet.header_row, columns, sheet.headers.ignored, sheet.notes)
         skipped: list[int] = []
+        shared_hours: dict[int, tuple[Any, Any]] = {}
+        shared_steps: dict[tuple[Any, ...], dict[str, Any]] = {}
         done = reported = 0
         for number, cells in reader.data_rows(sheet):
             row = cleaner.clean(number, cells)
@@ -99,6 +110,10 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
                 skipped.append(number)
             else:
                 cleaner.validate(row)
+                if compact:
+                    if row.record is not None:
+                        row.content, row.record = _content(row.record, shared_hours), None
+                    row.cleaning = _shared_steps(row.cleaning, shared_steps)
                 parsed.rows.append(row)
             done = number - sheet.header_row
             if progress is not None and done - reported >= PROGRESS_EVERY:
@@ -116,6 +131,45 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
                             f"{_numbers(skipped)}")
     _reject_duplicates(parsed.rows, sheet.headers.columns)
     return parsed
+
+
+def _content(record: Any, shared_hours: dict[int, tuple[Any, Any]]) -> dict[str, Any]:
+    """`record.content()`, its hours dict shared with earlier rows that have the same `Hours`
+    model (the cleaner validates each distinct schedule once): a sheet's sites share a few
+    dozen schedules, and a row's hours are half its content. Nothing mutates contents."""
+    content: dict[str, Any] = record.content()
+    hours = record.hours
+    if hours is not None and content.get("hours") is not None:
+        kept = shared_hours.get(id(hours))
+        if kept is not None and kept[0] is hours:  # the model is kept alive, so its id is not reused
+            content["hours"] = kept[1]
+        elif len(shared_hours) < 10_000:
+            shared_hours[id(hours)] = (hours, content["hours"])
+    return content
+
+
+def _shared_steps(steps: list[dict[str, Any]], shared: dict[tuple[Any, ...], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The row's cleaning steps, each equal step one dict shared by every row that has it (the
+    same hours text, locality or category cleaned the same way on thousands of rows). Keyed
+    with the values' types too, so that 1 and True stay apart. Nothing mutates the steps."""
+    out = []
+    for step in steps:
+        if len(step) != 4:
+            out.append(step)
+            continue
+        column, field_, before, after = step.get("column"), step.get("field"), step.get("from"), step.get("to")
+        key = (column, field_, type(before), before, type(after), after)
+        try:
+            kept = shared.get(key)
+        except TypeError:  # an unhashable value: kept as it is
+            out.append(step)
+            continue
+        if kept is None:
+            if len(shared) < 200_000:
+                shared[key] = step
+            kept = step
+        out.append(kept)
+    return out
 
 
 def _numbers(rows: list[int], limit: int = 10) -> str:
@@ -138,6 +192,70 @@ def _reject_duplicates(rows: list[CleanRow], columns: list[headers.Column]) -> N
                                            "each site needs its own code")
             if row.record is not None:
                 row.candidate, row.record = row.record.model_dump(mode="json"), None
+            elif row.content is not None:
+                row.candidate, row.content = {"store_code": row.store_code, **row.content}, None
+
+
+def _report(import_id: str, outcome: str, summary: ImportSummary, parsed_rows: list[CleanRow],
+            by_row: dict[int, Outcome]) -> tuple[dict[str, Any], ImportReport]:
+    rows = [_row_json(row, by_row.get(id(row))) for row in parsed_rows]
+    counts = {"create": 0, "update": 0, "unchanged": 0, "rejected": 0}
+    for row in rows:
+        counts[row["action"]] += 1
+    summary.rows = len(rows)
+    summary.create, summary.update = counts["create"], counts["update"]
+    summary.unchanged, summary.rejected = counts["unchanged"], counts["rejected"]
+    summary.written = summary.written and counts["create"] + counts["update"] > 0
+    body = {"id": import_id, "outcome": outcome, "summary": summary.model_dump(mode="json"), "rows": rows,
+            "error": None}
+    return body, _report_of(body, summary)
+
+
+class _Rows(Sequence[RowReport]):
+    """A report's rows as models, each validated when read: validating 100,000 rows up front
+    doubled the import's memory for callers that only want the JSON (`to_json`)."""
+
+    def __init__(self, rows: list[dict[str, Any]]):
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [RowReport.model_validate(r) for r in self._rows[index]]
+        return RowReport.model_validate(self._rows[index])
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, _Rows)) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<{len(self._rows)} rows>"
+
+
+class _LazyReport(ImportReport):
+    """An `ImportReport` whose rows are validated when read (see `_Rows`); dumping it
+    validates them all first, so it dumps exactly as the plain model."""
+
+    def _materialise(self) -> None:
+        if isinstance(self.rows, _Rows):
+            self.rows = list(self.rows)
+
+    def model_dump(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self._materialise()
+        return super().model_dump(*args, **kwargs)
+
+    def model_dump_json(self, *args: Any, **kwargs: Any) -> str:
+        self._materialise()
+        return super().model_dump_json(*args, **kwargs)
+
+
+def _report_of(body: dict[str, Any], summary: ImportSummary) -> ImportReport:
+    """The report model over `body` (kept as its JSON), without validating every row."""
+    report = _LazyReport.model_construct(id=body["id"], outcome=body["outcome"], summary=summary,
+                                         rows=_Rows(body["rows"]), error=None)  # type: ignore[arg-type]
+    report._json = body
+    return report
 
 
 def _row_json(row: CleanRow, outcome: Outcome | None) -> dict[str, Any]:
@@ -147,7 +265,7 @@ def _row_json(row: CleanRow, outcome: Outcome | None) -> dict[str, Any]:
                 "cleaning": row.cleaning, "changes": [], "errors": row.errors}
     changes = [c.model_dump(mode="json") for c in outcome.changes] if outcome.action == "update" else []
     return {"row": row.row, "store_code": outcome.store_code, "action": outcome.action,
-            "record": {"store_code": outcome.store_code, **outcome.record.content()},
+            "record": {"store_code": outcome.store_code, **outcome.content},
             "cleaning": row.cleaning, "changes": changes, "errors": []}
 
 
@@ -167,7 +285,7 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     summary = ImportSummary(dry_run=dry_run, allow_partial=allow_partial, filename=filename)
     try:
         parsed = await asyncio.to_thread(read_rows, data, mapping, max_bytes=get_settings().import_max_bytes,
-                                         progress=progress)
+                                         progress=progress, compact=True)
     except reader.ImportFileError as exc:
         report = ImportReport(id=import_id, outcome="invalid_file", summary=summary,
                               error=FileError(code=exc.code, message=exc.message))
@@ -176,10 +294,10 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     summary.sheet, summary.header_row, summary.columns = parsed.sheet, parsed.header_row, parsed.columns
     summary.ignored_columns = [IgnoredColumn(column=c, reason=r) for c, r in parsed.ignored]
     summary.notes = parsed.notes
-    valid = [row for row in parsed.rows if row.record is not None]
+    valid = [row for row in parsed.rows if row.content is not None]
     existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
                                        for_update=not dry_run)
-    outcomes = plan([row.record for row in valid], existing)  # type: ignore[misc]
+    outcomes = plan([(row.store_code, row.content) for row in valid], existing)  # type: ignore[misc]
     by_row = {id(row): outcome for row, outcome in zip(valid, outcomes)}
     rejected = len(parsed.rows) - len(valid)
     if dry_run:
@@ -188,18 +306,17 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
         outcome = "rejected"
     else:
         outcome = "applied"
-        await apply(session, org_id, outcomes, Source("import", import_id))
-    rows = [_row_json(row, by_row.get(id(row))) for row in parsed.rows]
-    counts = {"create": 0, "update": 0, "unchanged": 0, "rejected": 0}
-    for row in rows:
-        counts[row["action"]] += 1
-    summary.rows = len(rows)
-    summary.create, summary.update = counts["create"], counts["update"]
-    summary.unchanged, summary.rejected = counts["unchanged"], counts["rejected"]
-    summary.written = outcome == "applied" and counts["create"] + counts["update"] > 0
-    body = {"id": import_id, "outcome": outcome, "summary": summary.model_dump(mode="json"), "rows": rows,
-            "error": None}
-    report = ImportReport.from_json(body)
+    summary.written = outcome == "applied"
+    # The report is pure CPU work on data the write does not change: built in a thread while
+    # the database takes the writes (on PostgreSQL the outbox's upsert keeps the server busy).
+    reporting = asyncio.ensure_future(asyncio.to_thread(_report, import_id, outcome, summary, parsed.rows, by_row))
+    try:
+        if outcome == "applied":
+            await apply(session, org_id, outcomes, Source("import", import_id))
+    finally:
+        body, report = await reporting
+    # the report holds what is left to keep: rows, models and plans go before it is serialised
+    del parsed, valid, existing, outcomes, by_row, reporting
     await _store(session, org_id, body, data)
     return report
 

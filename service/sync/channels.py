@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.base import Channel
-from connectors.registry import CONNECTORS
+from connectors.registry import CONNECTORS, render
 from schemas import Establishment
 from service.models import SyncTarget, utcnow
 from service.sync import repository as repo
@@ -45,14 +45,19 @@ def apply_mirror(target: SyncTarget, source: SyncTarget | None) -> None:
 async def derived_push(session: AsyncSession, target: SyncTarget) -> None:
     """A derived target's 'push': take the followed platform's state now."""
     followed = CONNECTORS[target.platform].info.follows
-    found = await repo.targets_of(session, target.establishment_id, [followed])  # type: ignore[list-item]
+    # Write first, read after: the flush takes SQLite's write lock (its SELECTs lock nothing), so
+    # the followed target cannot change between our read and our commit; otherwise a job
+    # finishing meanwhile could mirror a newer state that this write would then undo.
+    target.updated_at = utcnow()
+    await session.flush()
+    found = await repo.targets_of(session, target.establishment_id, [followed], fresh=True)  # type: ignore[list-item]
     apply_mirror(target, found[0] if found else None)
 
 
 def manual_push(target: SyncTarget, record: Establishment, revision: int) -> None:
     """List what a person must change on the platform's own site; wait for them to confirm."""
     connector = CONNECTORS[target.platform]
-    rendering = connector(None, "", {}, {}).render(record)  # type: ignore[arg-type]
+    rendering = render(target.platform, record)
     previous = target.pushed or {}
     edits = [{"field": key, "value": value} for key, value in rendering.payload.items()
              if previous.get(key) != value]

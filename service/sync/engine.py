@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import timedelta
 from typing import Any
 
@@ -34,9 +35,8 @@ from connectors.base import (
 from connectors.registry import CONNECTORS
 from schemas import Establishment
 from service.db import unit_of_work
-from service.models import EstablishmentRow, Organisation, PlatformConnection, SyncAttempt, SyncTarget, utcnow
+from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
-from service.platforms import repository as platforms_repo
 from service.platforms.service import base_url
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
@@ -57,6 +57,10 @@ class Next:
     verify_in: float | None = None  # read the listing back after this many seconds
     feed_in: float | None = None  # deliver the organisation's feed to this platform after this many seconds
     feed_org: int | None = None
+    # the read-back due now, with what it needs (target id, remote id, pushed payload, connection,
+    # drift policy): the push job runs it at once without loading them again
+    read_back: tuple[int, str, dict[str, Any], PlatformConnection, str] | None = field(
+        default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -105,32 +109,34 @@ class _Loaded:
     remote_version: str | None
     pushed: dict[str, Any] | None
     attempts: int
+    policy: str  # the organisation's drift policy
 
 
 async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await repo.target_for_update(session, establishment_id, platform)
-        if target is None:
+        found = await repo.target_for_push(session, establishment_id, platform)  # one query, target locked
+        if found is None:
             return None
+        target, row, connection, policy = found
         if target.status not in ACTIVE and target.wanted_revision <= target.pushed_revision:
             return None  # already done: a duplicate or late job
-        row = await session.get(EstablishmentRow, establishment_id)
-        connection = await platforms_repo.get_connection(session, target.organisation_id, platform)
         now = utcnow()
+        loaded = None
         if connection is None or not connection.enabled:
             target.status, target.last_error, target.updated_at = "not_connected", None, now
-            return None
-        if row is None or row.deleted_at is not None:
+        elif row is None or row.deleted_at is not None:
             target.status, target.updated_at = "action_required", now
             target.last_error = "deleted in Vitrine: the listing was left as it is on the platform; remove it there by hand"
             target.pushed_revision = target.wanted_revision
-            return None
-        record = Establishment.model_validate({"store_code": row.store_code, **row.data})
-        target.status, target.updated_at = "in_progress", now
-        remote_id = target.remote_id or record.platform_ids.get(platform)
-        return _Loaded(target.id, target.organisation_id, row.revision, record, connection,  # type: ignore[arg-type]
-                       remote_id, target.remote_version, target.pushed if target.remote_id else None,
-                       target.attempts)
+        else:
+            record = Establishment.model_validate({"store_code": row.store_code, **row.data})
+            target.status, target.updated_at = "in_progress", now
+            remote_id = target.remote_id or record.platform_ids.get(platform)
+            loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,
+                             remote_id, target.remote_version, target.pushed if target.remote_id else None,
+                             target.attempts, policy or "report")
+        await repo.save_target(session, target)
+        return loaded
 
 
 async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
@@ -212,13 +218,14 @@ async def _defer(deps: Deps, target_id: int, seconds: float) -> None:
 async def _nothing_to_send(deps: Deps, loaded: _Loaded, unsupported: dict[str, str]) -> Next:
     """The new revision changes nothing this platform shows (say, an email for Google)."""
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await session.get(SyncTarget, loaded.target_id, with_for_update=True)
+        target = await repo.lock_target(session, loaded.target_id)
         if target is None:
             return Next()
         target.pushed_revision = max(target.pushed_revision, loaded.revision)
         target.status = target.detail.get("last_state", "live") if target.wanted_revision <= loaded.revision else "pending"
         target.detail = {**target.detail, "unsupported": unsupported, "sent": []}
         target.updated_at = utcnow()
+        await repo.save_target(session, target)
         return Next(push_in=0) if target.status == "pending" else Next()
 
 
@@ -227,12 +234,11 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
                        expected: timedelta | None = None) -> Next:
     settings = deps.settings
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await session.get(SyncTarget, loaded.target_id, with_for_update=True)
+        target = await repo.lock_target(session, loaded.target_id)
         if target is None:
             return Next()
         now = utcnow()
-        attempt = SyncAttempt(target_id=target.id, revision=loaded.revision, kind="push", started_at=now,  # type: ignore[arg-type]
-                              duration_ms=duration, outcome="ok")
+        attempt = _attempt(target.id, loaded.revision, "push", now, duration)
         target.last_attempt_at, target.updated_at = now, now
         nxt = Next()
         if isinstance(outcome, ConnectorError):
@@ -281,28 +287,61 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
                 nxt.verify_in = delay
             else:
                 target.next_attempt_at = None
-        session.add(attempt)
+        await repo.add_attempt(session, **vars(attempt))
         if target.wanted_revision > target.pushed_revision and target.status not in ("in_progress",):
             target.status = "pending"  # edited while we pushed: go again with the newest state
             nxt.push_in = 0.0
-        await channels.mirror_derived(session, target)
+        await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await repo.save_target(session, target)
+        if nxt.verify_in == 0 and nxt.push_in is None and target.status in VERIFIED and target.remote_id \
+                and target.pushed is not None:
+            nxt.read_back = (target.id, target.remote_id, target.pushed, loaded.connection,  # type: ignore[assignment]
+                             loaded.policy)
         log.info("sync.push.%s platform=%s store_code=%s revision=%s status=%s", attempt.outcome,
                  target.platform, loaded.record.store_code, loaded.revision, target.status)
         return nxt
 
 
+async def push_and_read_back(deps: Deps, establishment_id: int, platform: str) -> Next:
+    """A push job: the push, then, when it landed live (read-back due now), the read-back in the
+    same job rather than a job of its own (one queue round trip and one job less per listing)."""
+    nxt = await push(deps, establishment_id, platform)
+    if nxt.verify_in != 0:
+        return nxt
+    if nxt.read_back is not None:
+        after = await _read_back(deps, establishment_id, platform, *nxt.read_back)
+    else:
+        after = await verify(deps, establishment_id, platform)
+    return Next(push_in=nxt.push_in if nxt.push_in is not None else after.push_in, verify_in=after.verify_in,
+                feed_in=nxt.feed_in, feed_org=nxt.feed_org)
+
+
 async def verify(deps: Deps, establishment_id: int, platform: str) -> Next:
     """Read the listing back: `live` when it matches what was pushed, `drifted` when not."""
+    if not CONNECTORS[platform].info.verifiable:
+        return Next()
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await repo.target_for_update(session, establishment_id, platform)
-        if target is None or target.status not in VERIFIED or not target.remote_id or target.pushed is None:
+        # a plain read: the record step locks the row and checks again that the read-back still applies
+        found = await repo.target_for_verify(session, establishment_id, platform)
+        if found is None:
             return Next()
-        connection = await platforms_repo.get_connection(session, target.organisation_id, platform)
-        org = await session.get(Organisation, target.organisation_id)
-        if connection is None or not CONNECTORS[platform].info.verifiable:
+        target_id, status, remote_id, pushed, connection, policy = found
+        if status not in VERIFIED or not remote_id or pushed is None or connection is None:
             return Next()
-        remote_id, pushed, target_id = target.remote_id, target.pushed, target.id
-        policy = org.drift_policy if org else "report"
+    return await _read_back(deps, establishment_id, platform, target_id, remote_id, pushed, connection,
+                            policy or "report")
+
+
+async def _read_back(deps: Deps, establishment_id: int, platform: str, target_id: int, remote_id: str,
+                     pushed: dict[str, Any], connection: PlatformConnection, policy: str) -> Next:
+    # a read counts against the platform's shared quota like a write (Google counts every call of
+    # a project), not against the per-listing one, which counts edits
+    shared = quotas_for(deps.settings, platform)[0]
+    if shared:
+        slept = await acquire(deps.limiter, [Limit(f"{platform}:{connection.id}", shared)], deps.settings.sync_max_wait)
+        if slept is not None and slept < 0:
+            await _defer(deps, target_id, -slept)
+            return Next(verify_in=-slept)
     started = time.monotonic()
     try:
         readback: ReadBack | ConnectorError = await deps.connector(connection).read_back(remote_id, pushed)
@@ -319,21 +358,26 @@ async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorErr
                          policy: str) -> Next:
     settings = deps.settings
     async with unit_of_work(deps.sessionmaker) as session:
-        target = await session.get(SyncTarget, target_id, with_for_update=True)
+        target = await repo.lock_target(session, target_id)
         if target is None or target.status not in VERIFIED:
             return Next()
-        nxt = _apply_verify(session, target, rb, duration, policy, settings)
-        await channels.mirror_derived(session, target)
+        attempt = _attempt(target_id, target.pushed_revision, "verify", utcnow(), duration)
+        nxt = _apply_verify(target, attempt, rb, policy, settings)
+        await repo.add_attempt(session, **vars(attempt))
+        await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await repo.save_target(session, target)
         return nxt
 
 
-def _apply_verify(session: AsyncSession, target: SyncTarget, rb: ReadBack | ConnectorError, duration: int,
-                  policy: str, settings: Settings) -> Next:
-    target_id = target.id
-    now = utcnow()
-    attempt = SyncAttempt(target_id=target_id, revision=target.pushed_revision, kind="verify", started_at=now,
-                          duration_ms=duration, outcome="ok")
-    session.add(attempt)
+def _attempt(target_id: int, revision: int, kind: str, now: Any, duration: int) -> SimpleNamespace:
+    """A sync_attempt row to fill in, then insert (`repo.add_attempt`)."""
+    return SimpleNamespace(target_id=target_id, revision=revision, kind=kind, started_at=now, duration_ms=duration,
+                           outcome="ok", http_status=None, error=None, field_errors=None)
+
+
+def _apply_verify(target: repo.TargetRow, attempt: SimpleNamespace, rb: ReadBack | ConnectorError, policy: str,
+                  settings: Settings) -> Next:
+    now = attempt.started_at
     target.updated_at = now
     poll, drift_check = settings.verify_poll_seconds, settings.drift_check_seconds
     if isinstance(rb, ConnectorError):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import DateTime, and_, bindparam, func, or_, text
+from sqlalchemy import insert as sa_insert
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.models import EstablishmentLabel, EstablishmentRow, SyncAttempt, SyncTarget
+from service.models import (EstablishmentLabel, EstablishmentRow, Organisation, PlatformConnection, SyncAttempt,
+                            SyncTarget)
 
 
 async def target_ids(session: AsyncSession, establishment_ids: list[int],
@@ -25,10 +31,128 @@ async def target_ids(session: AsyncSession, establishment_ids: list[int],
     return found
 
 
-async def targets_of(session: AsyncSession, establishment_id: int, platforms: list[str]) -> list[SyncTarget]:
+_WANT_SET = ("wanted_revision = excluded.wanted_revision, status = 'pending', attempts = 0, "
+             "next_attempt_at = NULL, last_error = NULL, updated_at = excluded.updated_at")
+_WANT_COLUMNS = ("INSERT INTO sync_target (organisation_id, establishment_id, platform, status, wanted_revision, "
+                 "pushed_revision, attempts, detail, updated_at) ")
+_WANT = {
+    "postgresql": _WANT_COLUMNS + """SELECT :org, s.id, p.platform, 'pending', s.rev, 0, 0, '{}'::jsonb, :now
+        FROM unnest(CAST(:ids AS integer[]), CAST(:revs AS integer[])) AS s(id, rev)
+        CROSS JOIN unnest(CAST(:platforms AS varchar[])) AS p(platform)
+        ON CONFLICT (establishment_id, platform) DO UPDATE SET """,
+    "sqlite": _WANT_COLUMNS + """SELECT :org, json_extract(s.value, '$[0]'), p.value, 'pending',
+               json_extract(s.value, '$[1]'), 0, 0, '{}', :now
+        FROM json_each(:pairs) AS s, json_each(:platforms) AS p WHERE true
+        ON CONFLICT (establishment_id, platform) DO UPDATE SET """,
+}
+WANT_CHUNK = 5000  # establishments per statement (x platforms rows)
+
+
+async def want(session: AsyncSession, org_id: int, saved: list[tuple[int, int]], platforms: list[str],
+               now: datetime, *, force: bool = False) -> None:
+    """Each (establishment_id, revision) wanted on each platform: one upsert per chunk, the
+    establishment x platform product built by the database (an import of 10,000 sites on 20
+    platforms writes 200,000 rows without shipping them one by one). `force` also forgets
+    what was last pushed."""
+    saved = list(dict(saved).items())  # one row per establishment: an upsert cannot touch a row twice
+    dialect = session.get_bind().dialect.name
+    sql = _WANT[dialect] + _WANT_SET + (", pushed = NULL" if force else "")
+    statement = text(sql).bindparams(bindparam("now", type_=DateTime(timezone=True)))
+    for start in range(0, len(saved), WANT_CHUNK):
+        chunk = saved[start : start + WANT_CHUNK]
+        if dialect == "sqlite":
+            params: dict[str, Any] = {"pairs": json.dumps(chunk), "platforms": json.dumps(platforms)}
+        else:
+            params = {"ids": [i for i, _ in chunk], "revs": [r for _, r in chunk], "platforms": platforms}
+        await session.execute(statement, {"org": org_id, "now": now, **params})
+
+
+async def targets_of(session: AsyncSession, establishment_id: int, platforms: list[str], *,
+                     fresh: bool = False) -> list[SyncTarget]:
+    """`fresh`: reload rows this session already holds, rather than trust its copies."""
     query = select(SyncTarget).where(SyncTarget.establishment_id == establishment_id,
                                      col(SyncTarget.platform).in_(platforms))
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return list((await session.exec(query)).all())
+
+
+class TargetRow:
+    """A sync_target row as plain attributes, without an ORM instance: the push and read-back
+    records set what changes and `save_target` writes just those columns, where the ORM's unit
+    of work cost more than the rest of a push's bookkeeping together."""
+
+    def __init__(self, values: Any):
+        read = dict(values)
+        self.__dict__.update(read)
+        self.__dict__["_read"] = read
+
+    def changes(self) -> dict[str, Any]:
+        read = self._read
+        return {k: v for k, v in self.__dict__.items() if k != "_read" and v is not read[k] and v != read[k]}
+
+
+# The queries of every push and read-back, built once: a statement object reused keeps its
+# compiled form's cache key, where one built per call is rebuilt and hashed each time.
+_TARGETS = SyncTarget.__table__  # type: ignore[attr-defined]
+_CONNECTION = and_(PlatformConnection.organisation_id == SyncTarget.organisation_id,
+                   PlatformConnection.platform == SyncTarget.platform)
+_THIS_TARGET = (SyncTarget.establishment_id == bindparam("establishment_id"),
+                SyncTarget.platform == bindparam("platform"))
+_FOR_PUSH = (sa_select(*_TARGETS.c, EstablishmentRow.store_code, EstablishmentRow.revision, EstablishmentRow.data,
+                       EstablishmentRow.deleted_at, PlatformConnection, Organisation.drift_policy)
+             .outerjoin(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
+             .outerjoin(PlatformConnection, _CONNECTION)
+             .outerjoin(Organisation, Organisation.id == SyncTarget.organisation_id)
+             .where(*_THIS_TARGET)
+             .with_for_update(of=_TARGETS))
+_FOR_VERIFY = (select(SyncTarget.id, SyncTarget.status, SyncTarget.remote_id, SyncTarget.pushed, PlatformConnection,
+                      Organisation.drift_policy)
+               .outerjoin(PlatformConnection, _CONNECTION)
+               .outerjoin(Organisation, Organisation.id == SyncTarget.organisation_id)
+               .where(*_THIS_TARGET))
+_LOCK = sa_select(_TARGETS).where(_TARGETS.c.id == bindparam("target_id")).with_for_update()
+_SAVE = sa_update(_TARGETS).where(_TARGETS.c.id == bindparam("target_id"))  # SET: the parameters given
+_ATTEMPT = sa_insert(SyncAttempt.__table__)  # type: ignore[attr-defined]
+
+
+async def target_for_push(session: AsyncSession, establishment_id: int, platform: str
+                          ) -> tuple[TargetRow, Any, PlatformConnection | None, str | None] | None:
+    """The target (locked), its establishment (store_code, revision, data, deleted_at; None when
+    the row is gone), the organisation's connection and drift policy, in one query."""
+    found = (await session.execute(_FOR_PUSH, {"establishment_id": establishment_id, "platform": platform})).first()
+    if found is None:
+        return None
+    width = len(_TARGETS.c)
+    store_code, revision, data, deleted_at, connection, policy = found[width:]
+    establishment = None if store_code is None else SimpleNamespace(
+        store_code=store_code, revision=revision, data=data, deleted_at=deleted_at)
+    return TargetRow(zip(_TARGETS.c.keys(), found[:width])), establishment, connection, policy
+
+
+async def lock_target(session: AsyncSession, target_id: int) -> TargetRow | None:
+    found = (await session.execute(_LOCK, {"target_id": target_id})).mappings().first()
+    return None if found is None else TargetRow(found)
+
+
+async def save_target(session: AsyncSession, target: TargetRow) -> None:
+    changes = target.changes()
+    if changes:
+        await session.execute(_SAVE, {"target_id": target.id, **changes})
+
+
+async def add_attempt(session: AsyncSession, **values: Any) -> None:
+    await session.execute(_ATTEMPT, values)
+
+
+async def target_for_verify(session: AsyncSession, establishment_id: int, platform: str
+                            ) -> tuple[int, str, str | None, dict[str, Any] | None, PlatformConnection | None,
+                                       str | None] | None:
+    """(target id, status, remote id, pushed payload, connection, the organisation's drift policy),
+    in one query and without a lock."""
+    found = (await session.exec(_FOR_VERIFY, params={"establishment_id": establishment_id,  # type: ignore[call-overload]
+                                                     "platform": platform})).first()
+    return None if found is None else tuple(found)  # type: ignore[return-value]
 
 
 async def target_for_update(session: AsyncSession, establishment_id: int, platform: str) -> SyncTarget | None:

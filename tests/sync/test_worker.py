@@ -4,9 +4,7 @@ import asyncio
 import contextlib
 
 import pytest
-from arq.worker import Worker
-
-from service.worker import worker_options
+from service.worker import VitrineWorker, worker_options
 from tests.establishments.factories import record
 from tests.sync.conftest import connect_all, sandbox_admin, wait_for
 
@@ -29,8 +27,15 @@ async def worker(settings, engine, app):
     options["ctx"] = {"settings": settings, "engine": engine}
     options["handle_signals"] = False
     options["poll_delay"] = 0.05
-    w = Worker(**options)
+    w = VitrineWorker(**options)
     task = asyncio.create_task(w.async_run())
+    # the tests reach into the worker's context (its settings, its Redis pool): wait for its startup
+    deadline = asyncio.get_running_loop().time() + 15
+    while "deps" not in w.ctx:
+        if task.done():
+            task.result()  # the worker died starting: show why
+        assert asyncio.get_running_loop().time() < deadline, "the arq worker did not start in 15 s"
+        await asyncio.sleep(0.02)
     yield w
     # stopping a worker cancels its poll mid-read; that noise is not what these tests are about
     task.cancel()
@@ -148,3 +153,54 @@ async def test_the_sample_workbook_reaches_live_through_arq(client, sandbox, wor
     assert imported.json()["summary"]["create"] == 114
     summary = await wait_for(client, settled(114), timeout=120)
     assert summary["totals"] == {"live": 342}
+
+
+async def test_a_scheduled_campaign_is_queued_for_its_time_and_applied_by_the_worker(client, sandbox, worker):
+    from datetime import UTC, datetime, timedelta
+
+    await connect_all(client, sandbox.url, platforms=("google",))
+    items = [record(f"C-{i:02d}") for i in range(3)]
+    await client.post("/api/v1/establishments/bulk", json={"items": items})
+    await wait_for(client, settled(3, ("google",)))
+    at = datetime.now(UTC) + timedelta(seconds=2)
+    campaign = (await client.post("/api/v1/campaigns/phone-migration", json={"apply_at": at.isoformat(), "mapping": [
+        {"store_code": f"C-{i:02d}", "new_phone": f"04 78 00 00 0{i}"} for i in range(3)]})).json()
+    assert campaign["state"] == "scheduled"
+    job = await worker.pool.get(f"arq:job:campaign:{campaign['id']}".encode())
+    assert job is not None  # queued in Redis for its time, not left to the reconciler's next pass
+    await asyncio.sleep(1.0)
+    assert (await client.get(f"/api/v1/campaigns/{campaign['id']}")).json()["state"] == "scheduled"
+    deadline = asyncio.get_running_loop().time() + 30
+    while (body := (await client.get(f"/api/v1/campaigns/{campaign['id']}")).json())["percent"] < 100:
+        assert asyncio.get_running_loop().time() < deadline, body
+        await asyncio.sleep(0.2)
+    assert body["state"] == "applied" and datetime.fromisoformat(body["started_at"]) >= at
+    assert (await client.get("/api/v1/establishments/C-02")).json()["phones"]["primary"] == "+33478000002"
+
+
+async def test_a_poll_claims_only_due_jobs_that_no_worker_runs(redis_url):
+    """VitrineWorker's one-round-trip claim keeps arq's rules: a job is started only if it is
+    still queued, due, and has no in-progress key; it gets arq's in-progress key; no more jobs
+    are claimed than the worker has free slots."""
+    from arq.constants import in_progress_key_prefix
+    from arq.utils import timestamp_ms
+    from redis.asyncio import Redis
+
+    from service.worker import _CLAIM
+
+    redis = Redis.from_url(redis_url)
+    claim = redis.register_script(_CLAIM)
+    now = timestamp_ms()
+    await redis.zadd("q", {"due": now - 10, "running": now - 20, "later": now + 60_000, "also-due": now - 5})
+    await redis.set(in_progress_key_prefix + "running", b"1")
+    ids = ["running", "later", "due", "finished-meanwhile", "also-due"]
+
+    first = await claim(keys=["q"], args=[now, 5_000, 1, in_progress_key_prefix, *ids])
+    assert first == [b"due", str(now - 10).encode()]
+    assert 0 < await redis.pttl(in_progress_key_prefix + "due") <= 5_000
+
+    second = await claim(keys=["q"], args=[now, 5_000, 10, in_progress_key_prefix, *ids])
+    assert second == [b"also-due", str(now - 5).encode()]
+    assert not await redis.exists(in_progress_key_prefix + "later")
+    assert await claim(keys=["q"], args=[now, 5_000, 10, in_progress_key_prefix, *ids]) == []
+    await redis.aclose()
