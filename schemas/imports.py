@@ -83,6 +83,9 @@ class ImportReport(_Report):
     outcome: ImportOutcome
     summary: ImportSummary
     rows: list[RowReport] = Field(default_factory=list)
+    rows_complete: bool = Field(
+        default=True, description="False when the file has more rows than a report carries (10,000): `rows` then "
+                                  "holds the rejected rows only; GET /api/v1/imports/{id}/rows pages through all")
     error: FileError | None = None
     _json: dict[str, Any] | None = PrivateAttr(default=None)
 

@@ -123,6 +123,18 @@ class ImportRun(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
+class ImportRow(SQLModel, table=True):
+    """One row of an import's report (`RowReport` JSON in `data`), stored apart from the run so
+    that a 100,000-row report is written and read a page at a time."""
+
+    __tablename__ = "import_row"
+
+    import_id: str = Field(foreign_key="import_run.id", primary_key=True, max_length=36, ondelete="CASCADE")
+    row: int = Field(primary_key=True)
+    action: str = Field(max_length=16)  # create | update | unchanged | rejected
+    data: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+
+
 class PlatformConnection(SQLModel, table=True):
     """An organisation's link to one platform: its credentials (encrypted at rest) and options."""
 

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 
-from schemas.imports import ImportReport, ImportRunPublic
+from schemas.imports import ImportReport, ImportRunPublic, RowAction, RowReport
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorDetail, ErrorResponse
 from service.imports import repository as repo
@@ -97,5 +97,22 @@ async def list_imports(session: SessionDep, who: PrincipalDep,
 
 @router.get("/{import_id}", response_model=ImportReport, responses={404: {"model": ErrorResponse}})
 async def get_import(import_id: str, session: SessionDep, who: PrincipalDep) -> Any:
-    """A stored import's full report."""
+    """A stored import's report: every row, or for a file of over 10,000 rows its rejected rows
+    (`rows_complete` false; `/rows` pages through all)."""
     return JSONResponse((await service.get_report(session, who.organisation_id, import_id)).to_json())
+
+
+@router.get("/{import_id}/rows", response_model=Page[RowReport], responses={404: {"model": ErrorResponse}})
+async def list_import_rows(import_id: str, session: SessionDep, who: PrincipalDep,
+                           action: Annotated[RowAction | None, Query(description="Only rows of this action")] = None,
+                           cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Page[RowReport]:
+    """A stored import's report rows in file order, a page at a time."""
+    after = decode_cursor(cursor)
+    if after is not None and not (isinstance(after, list) and len(after) == 1 and isinstance(after[0], int)):
+        raise ApiError(400, "invalid_cursor", "this cursor was not produced by this API", field="cursor")
+    rows = await service.rows_page(session, who.organisation_id, import_id, action=action,
+                                   after=after[0] if after else None, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=encode_cursor([rows[-1].row]) if more else None)

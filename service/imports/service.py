@@ -2,8 +2,11 @@
 through the establishments write path (unless dry run, or atomic with rejected rows).
 
 Reading, cleaning and validating are CPU work with no I/O: they run in a worker thread in
-one pass over the rows, then one query fetches every existing record and `apply` writes in
-bulk. Every import, even an unreadable file, is stored as an `ImportRun` with its report.
+one pass over the rows, which go to a temporary file (`_Spill`). Then, a chunk of rows at a
+time, one query fetches the chunk's existing records, `apply` writes them and their report
+rows are stored: memory stays flat whatever the file's size (the whole import is still one
+transaction). Every import, even an unreadable file, is stored as an `ImportRun`; its rows
+are in `import_row`.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
+import json
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -33,6 +38,8 @@ from service.settings import get_settings
 
 Progress = Callable[[int, int | None], None]
 PROGRESS_EVERY = 250
+CHUNK_ROWS = 1_000  # rows planned, written and reported together
+INLINE_ROWS = 10_000  # past this many rows, a returned report carries its rejected rows only
 
 
 @dataclass
@@ -43,6 +50,8 @@ class Parsed:
     ignored: list[tuple[str, str]]
     notes: list[str]
     rows: list[CleanRow] = field(default_factory=list)
+    count: int = 0  # rows kept (in `rows`, or handed to the sink)
+    store_code_column: headers.Column | None = None
 
 
 _gc_lock = threading.Lock()
@@ -77,16 +86,22 @@ def _bulk_allocation() -> Iterator[None]:
 
 
 def read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
-              progress: Progress | None = None, compact: bool = False) -> Parsed:
+              progress: Progress | None = None, compact: bool = False,
+              sink: Callable[[CleanRow], None] | None = None) -> Parsed:
     """Read, clean and validate every row; raises reader.ImportFileError for a bad file.
     `compact`: a valid row keeps `content` (its record as JSON-ready dicts, what is written
-    and reported) instead of the `Establishment` model, which would double its memory."""
+    and reported) instead of the `Establishment` model, which would double its memory.
+    `sink`: each row goes there instead of `Parsed.rows`, and duplicate store codes are left
+    for the caller to reject (it holds the rows)."""
+    if sink is not None:  # the rows do not stay alive here: nothing for the cyclic GC to walk
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink)
     with _bulk_allocation():
-        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact)
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink)
 
 
 def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
-               progress: Progress | None = None, compact: bool = False) -> Parsed:
+               progress: Progress | None = None, compact: bool = False,
+               sink: Callable[[CleanRow], None] | None = None) -> Parsed:
     try:
         checked = headers.check_mapping(mapping)
     except headers.MappingError as exc:
@@ -99,7 +114,9 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
         for column in sheet.headers.columns:  # two 'Téléphone' columns stay two entries
             columns[column.header if column.header not in columns else f"{column.header} ({column.letter})"] = \
                 column.field
-        parsed = Parsed(sheet.title, sheet.header_row, columns, sheet.headers.ignored, sheet.notes)
+        parsed = Parsed(sheet.title, sheet.header_row, columns, sheet.headers.ignored, sheet.notes,
+                        store_code_column=next(c for c in sheet.headers.columns if c.field == "store_code"))
+        keep = sink if sink is not None else parsed.rows.append
         skipped: list[int] = []
         shared_hours: dict[int, tuple[Any, Any]] = {}
         shared_steps: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -114,7 +131,8 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
                     if row.record is not None:
                         row.content, row.record = _content(row.record, shared_hours), None
                     row.cleaning = _shared_steps(row.cleaning, shared_steps)
-                parsed.rows.append(row)
+                keep(row)
+                parsed.count += 1
             done = number - sheet.header_row
             if progress is not None and done - reported >= PROGRESS_EVERY:
                 reported = done
@@ -123,13 +141,14 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
         wb.close()
     if progress is not None:
         progress(done, done)
-    if not parsed.rows:
+    if not parsed.count:
         raise reader.ImportFileError("no_rows", f"sheet '{sheet.title}' has a header row ({sheet.header_row}) but "
                                                 "no site below it")
     if skipped:
         parsed.notes.append(f"{len(skipped)} row(s) with values only in ignored columns were skipped: "
                             f"{_numbers(skipped)}")
-    _reject_duplicates(parsed.rows, sheet.headers.columns)
+    if sink is None:
+        _reject_duplicates(parsed.rows, parsed.store_code_column)  # type: ignore[arg-type]
     return parsed
 
 
@@ -177,38 +196,79 @@ def _numbers(rows: list[int], limit: int = 10) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def _reject_duplicates(rows: list[CleanRow], columns: list[headers.Column]) -> None:
-    by_code: dict[str, list[CleanRow]] = {}
+def _reject_duplicates(rows: list[CleanRow], column: headers.Column) -> None:
+    by_code: dict[str, list[int]] = {}
     for row in rows:
         if row.store_code is not None:
-            by_code.setdefault(row.store_code, []).append(row)
-    column = next(c for c in columns if c.field == "store_code")
-    for code, group in by_code.items():
-        if len(group) < 2:
-            continue
-        for row in group:
-            others = [str(o.row) for o in group if o is not row]
-            row.fail(column, "store_code", f"store code {code!r} is also on row {', '.join(others)}: "
-                                           "each site needs its own code")
-            if row.record is not None:
-                row.candidate, row.record = row.record.model_dump(mode="json"), None
-            elif row.content is not None:
-                row.candidate, row.content = {"store_code": row.store_code, **row.content}, None
-
-
-def _report(import_id: str, outcome: str, summary: ImportSummary, parsed_rows: list[CleanRow],
-            by_row: dict[int, Outcome]) -> tuple[dict[str, Any], ImportReport]:
-    rows = [_row_json(row, by_row.get(id(row))) for row in parsed_rows]
-    counts = {"create": 0, "update": 0, "unchanged": 0, "rejected": 0}
+            by_code.setdefault(row.store_code, []).append(row.row)
     for row in rows:
-        counts[row["action"]] += 1
-    summary.rows = len(rows)
-    summary.create, summary.update = counts["create"], counts["update"]
-    summary.unchanged, summary.rejected = counts["unchanged"], counts["rejected"]
-    summary.written = summary.written and counts["create"] + counts["update"] > 0
-    body = {"id": import_id, "outcome": outcome, "summary": summary.model_dump(mode="json"), "rows": rows,
-            "error": None}
-    return body, _report_of(body, summary)
+        _reject_duplicate(row, by_code, column)
+
+
+def _reject_duplicate(row: CleanRow, rows_by_code: dict[str, list[int]], column: headers.Column) -> None:
+    """Reject `row` if its store code is on other rows too (`rows_by_code`: code -> row numbers)."""
+    group = rows_by_code.get(row.store_code) if row.store_code is not None else None
+    if group is None or len(group) < 2:
+        return
+    others = [str(n) for n in group if n != row.row]
+    row.fail(column, "store_code", f"store code {row.store_code!r} is also on row {', '.join(others)}: "
+                                   "each site needs its own code")
+    if row.record is not None:
+        row.candidate, row.record = row.record.model_dump(mode="json"), None
+    elif row.content is not None:
+        row.candidate, row.content = {"store_code": row.store_code, **row.content}, None
+
+
+class _Spill:
+    """The rows read, cleaned and validated, kept in a temporary file (one JSON line each)
+    until they are planned, written and reported a chunk at a time: however big the file,
+    the import holds one chunk of rows in memory. It also keeps what rejecting duplicate
+    store codes needs, since the first of two rows with one code is read long before the
+    second: code -> first row, and the rows of the codes seen more than once."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.count = 0
+        self.first_row: dict[str, int] = {}
+        self.duplicates: dict[str, list[int]] = {}
+        self.invalid: set[int] = set()
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def add(self, row: CleanRow) -> None:
+        """Called in the reading thread for every row kept."""
+        self.count += 1
+        if row.content is None:
+            self.invalid.add(row.row)
+        code = row.store_code
+        if code is not None:
+            first = self.first_row.setdefault(code, row.row)
+            if first != row.row:
+                self.duplicates.setdefault(code, [first]).append(row.row)
+        self.file.write(json.dumps([row.row, code, row.content, row.candidate, row.cleaning, row.errors],
+                                   ensure_ascii=False, separators=(",", ":")).encode())
+        self.file.write(b"\n")
+
+    def rejected(self) -> int:
+        """Rows rejected once duplicates are: the invalid ones and every valid one sharing a code."""
+        return len(self.invalid) + sum(1 for rows in self.duplicates.values() for n in rows if n not in self.invalid)
+
+    def chunks(self, size: int) -> Iterator[list[CleanRow]]:
+        self.file.seek(0)
+        chunk: list[CleanRow] = []
+        for line in self.file:
+            number, code, content, candidate, cleaning, errors = json.loads(line)
+            chunk.append(CleanRow(row=number, store_code=code, content=content, candidate=candidate,
+                                  cleaning=cleaning, errors=errors))
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
 
 
 class _Rows(Sequence[RowReport]):
@@ -253,7 +313,8 @@ class _LazyReport(ImportReport):
 def _report_of(body: dict[str, Any], summary: ImportSummary) -> ImportReport:
     """The report model over `body` (kept as its JSON), without validating every row."""
     report = _LazyReport.model_construct(id=body["id"], outcome=body["outcome"], summary=summary,
-                                         rows=_Rows(body["rows"]), error=None)  # type: ignore[arg-type]
+                                         rows=_Rows(body["rows"]), rows_complete=body["rows_complete"],
+                                         error=None)  # type: ignore[arg-type]
     report._json = body
     return report
 
@@ -273,19 +334,21 @@ async def import_workbook(session: AsyncSession, org_id: int, data: bytes, filen
                           allow_partial: bool, mapping: dict[str, str] | None = None,
                           progress: Progress | None = None) -> ImportReport:
     """Import one workbook for `org_id` in the caller's transaction and return its report
-    (stored as an ImportRun). An unreadable file gives `outcome: invalid_file` and `error`."""
-    with _bulk_allocation():
-        return await _import(session, org_id, data, filename, dry_run=dry_run, allow_partial=allow_partial,
+    (stored as an ImportRun and its rows). An unreadable file gives `outcome: invalid_file`
+    and `error`. A report of more than `INLINE_ROWS` rows returns its rejected rows only
+    (`rows_complete` false); `rows_page` pages through all of them."""
+    with _bulk_allocation(), _Spill() as spill:
+        return await _import(session, org_id, data, filename, spill, dry_run=dry_run, allow_partial=allow_partial,
                              mapping=mapping, progress=progress)
 
 
-async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str, *, dry_run: bool,
+async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str, spill: _Spill, *, dry_run: bool,
                   allow_partial: bool, mapping: dict[str, str] | None, progress: Progress | None) -> ImportReport:
     import_id = str(uuid.uuid4())
     summary = ImportSummary(dry_run=dry_run, allow_partial=allow_partial, filename=filename)
     try:
         parsed = await asyncio.to_thread(read_rows, data, mapping, max_bytes=get_settings().import_max_bytes,
-                                         progress=progress, compact=True)
+                                         progress=progress, compact=True, sink=spill.add)
     except reader.ImportFileError as exc:
         report = ImportReport(id=import_id, outcome="invalid_file", summary=summary,
                               error=FileError(code=exc.code, message=exc.message))
@@ -294,47 +357,87 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     summary.sheet, summary.header_row, summary.columns = parsed.sheet, parsed.header_row, parsed.columns
     summary.ignored_columns = [IgnoredColumn(column=c, reason=r) for c, r in parsed.ignored]
     summary.notes = parsed.notes
-    valid = [row for row in parsed.rows if row.content is not None]
-    existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
-                                       for_update=not dry_run)
-    outcomes = plan([(row.store_code, row.content) for row in valid], existing)  # type: ignore[misc]
-    by_row = {id(row): outcome for row, outcome in zip(valid, outcomes)}
-    rejected = len(parsed.rows) - len(valid)
+    rejected = spill.rejected()
     if dry_run:
         outcome = "dry_run"
-    elif not valid or (rejected and not allow_partial):
+    elif rejected == parsed.count or (rejected and not allow_partial):
         outcome = "rejected"
     else:
         outcome = "applied"
-    summary.written = outcome == "applied"
-    # The report is pure CPU work on data the write does not change: built in a thread while
-    # the database takes the writes (on PostgreSQL the outbox's upsert keeps the server busy).
-    reporting = asyncio.ensure_future(asyncio.to_thread(_report, import_id, outcome, summary, parsed.rows, by_row))
-    try:
+    complete = parsed.count <= INLINE_ROWS
+    if not complete:
+        summary.notes.append(f"{parsed.count:,} rows: this report lists the rejected ones; "
+                             f"GET /api/v1/imports/{import_id}/rows pages through every row")
+    run = await _store(session, org_id, {"id": import_id, "outcome": outcome,
+                                         "summary": summary.model_dump(mode="json"), "error": None}, data)
+    counts = {"create": 0, "update": 0, "unchanged": 0, "rejected": 0}
+    inline: list[dict[str, Any]] = []
+    source = Source("import", import_id)
+    for rows in spill.chunks(CHUNK_ROWS):
+        for row in rows:
+            _reject_duplicate(row, spill.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
+        valid = [row for row in rows if row.content is not None]
+        existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
+                                           for_update=not dry_run)
+        outcomes = plan([(row.store_code, row.content) for row in valid], existing)  # type: ignore[misc]
         if outcome == "applied":
-            await apply(session, org_id, outcomes, Source("import", import_id))
-    finally:
-        body, report = await reporting
-    # the report holds what is left to keep: rows, models and plans go before it is serialised
-    del parsed, valid, existing, outcomes, by_row, reporting
-    await _store(session, org_id, body, data)
-    return report
+            await apply(session, org_id, outcomes, source)
+        by_row = {id(row): planned for row, planned in zip(valid, outcomes)}
+        reported = [_row_json(row, by_row.get(id(row))) for row in rows]
+        for row_json in reported:
+            counts[row_json["action"]] += 1
+        await repo.add_rows(session, import_id, reported)
+        if complete:
+            inline += reported
+        elif len(inline) < INLINE_ROWS:
+            inline += [r for r in reported if r["action"] == "rejected"][:INLINE_ROWS - len(inline)]
+        del rows, valid, existing, outcomes, by_row, reported
+        gc.collect(1)  # the chunk's cycles (statements, results): the young generations only, cheap
+    summary.rows = parsed.count
+    summary.create, summary.update = counts["create"], counts["update"]
+    summary.unchanged, summary.rejected = counts["unchanged"], counts["rejected"]
+    summary.written = outcome == "applied" and counts["create"] + counts["update"] > 0
+    body = {"id": import_id, "outcome": outcome, "summary": summary.model_dump(mode="json"), "error": None}
+    await repo.finish(session, run, summary=body["summary"], report=body)
+    return _report_of({**body, "rows": inline, "rows_complete": complete}, summary)
 
 
-async def _store(session: AsyncSession, org_id: int, body: dict[str, Any], data: bytes) -> None:
+async def _store(session: AsyncSession, org_id: int, body: dict[str, Any], data: bytes) -> ImportRun:
     summary = body["summary"]
-    await repo.add(session, ImportRun(
+    run = ImportRun(
         id=body["id"], organisation_id=org_id, filename=summary["filename"][:255], size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), dry_run=summary["dry_run"], allow_partial=summary["allow_partial"],
         outcome=body["outcome"], summary=summary, report=body,
-    ))
+    )
+    await repo.add(session, run)
+    return run
 
 
 async def get_report(session: AsyncSession, org_id: int, import_id: str) -> ImportReport:
+    """The stored report: its rows, or past `INLINE_ROWS` rows its rejected ones."""
     run = await repo.get(session, org_id, import_id)
     if run is None:
         raise NotFound("import", import_id)
-    return ImportReport.from_json(run.report)
+    body = run.report
+    if "rows" not in body:  # the rows are in import_row (reports of files; an invalid file has none)
+        complete = body["summary"]["rows"] <= INLINE_ROWS
+        rows = await repo.rows(session, import_id, action=None if complete else "rejected", limit=INLINE_ROWS)
+        body = {**body, "rows": rows, "rows_complete": complete}
+    return ImportReport.from_json(body)
+
+
+async def rows_page(session: AsyncSession, org_id: int, import_id: str, *, action: str | None, after: int | None,
+                    limit: int) -> list[RowReport]:
+    """A stored import's rows in file order, after row number `after`, of one `action` or all."""
+    run = await repo.get(session, org_id, import_id)
+    if run is None:
+        raise NotFound("import", import_id)
+    if "rows" in run.report:  # a report with no file rows (invalid file)
+        found = [r for r in run.report["rows"] if (action is None or r["action"] == action)
+                 and (after is None or r["row"] > after)][:limit]
+    else:
+        found = await repo.rows(session, import_id, action=action, after=after, limit=limit)
+    return [RowReport.model_validate(r) for r in found]
 
 
 def to_public(run: ImportRun) -> ImportRunPublic:

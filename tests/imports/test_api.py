@@ -89,3 +89,61 @@ async def test_the_template_downloads_and_imports_cleanly(client, anon_client):
     assert body["outcome"] == "applied", body
     assert (body["summary"]["create"], body["summary"]["rejected"]) == (3, 0)
     assert body["summary"]["ignored_columns"] == []
+
+
+async def _all_rows(client, import_id: str, **params) -> list[dict]:
+    rows, cursor = [], None
+    while True:
+        page = await client.get(f"/api/v1/imports/{import_id}/rows", params={**params, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.text
+        rows += page.json()["items"]
+        if (cursor := page.json()["next_cursor"]) is None:
+            return rows
+
+
+async def test_report_rows_page_in_file_order(client, anon_client, session_factory):
+    body = (await client.post("/api/v1/imports", **_upload(PATH.read_bytes(), allow_partial=True))).json()
+    first = (await client.get(f"/api/v1/imports/{body['id']}/rows", params={"limit": 50})).json()
+    assert len(first["items"]) == 50 and first["next_cursor"] is not None
+    assert await _all_rows(client, body["id"], limit=50) == body["rows"]  # the same rows, in file order
+    rejected = await _all_rows(client, body["id"], action="rejected")
+    assert [r["row"] for r in rejected] == [r["row"] for r in body["rows"] if r["action"] == "rejected"]
+    assert len(rejected) == 6 and all(r["errors"] for r in rejected)
+    bad = await client.get(f"/api/v1/imports/{body['id']}/rows", params={"cursor": "bm9wZQ"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_cursor"
+    _, other_key = await make_org(session_factory, "Autre groupe")
+    other = await anon_client.get(f"/api/v1/imports/{body['id']}/rows", headers={"Authorization": f"Bearer {other_key}"})
+    assert other.status_code == 404
+
+
+async def test_a_big_file_is_written_in_chunks_and_reports_its_rejected_rows(client, monkeypatch):
+    """Chunks of 7 rows and a report limit of 20 rows stand for 1,000 and 10,000: the rows
+    are planned and written chunk by chunk, a duplicate store code is caught across chunks
+    (rows 3 and 40), and the returned report lists the rejected rows only."""
+    from service.imports import service
+
+    monkeypatch.setattr(service, "CHUNK_ROWS", 7)
+    monkeypatch.setattr(service, "INLINE_ROWS", 20)
+    rows = [base_row(f"BIG-{i:03d}") for i in range(44)]
+    rows[38] = base_row("BIG-001")  # sheet row 40 repeats row 3's code
+    rows[10] = base_row("BIG-010", Nom=None)  # sheet row 12: no name
+    data = sites(*rows)
+
+    atomic = (await client.post("/api/v1/imports", **_upload(data))).json()
+    assert atomic["outcome"] == "rejected" and atomic["summary"]["rejected"] == 3
+    assert (await client.get("/api/v1/establishments")).json()["items"] == []  # no chunk was written
+
+    body = (await client.post("/api/v1/imports", **_upload(data, allow_partial=True))).json()
+    assert body["outcome"] == "applied" and body["rows_complete"] is False
+    assert body["summary"]["rows"] == 44
+    assert (body["summary"]["create"], body["summary"]["rejected"]) == (41, 3)
+    assert [r["row"] for r in body["rows"]] == [3, 12, 40]
+    duplicate = body["rows"][0]["errors"][0]
+    assert duplicate["field"] == "store_code" and "also on row 40" in duplicate["message"]
+    assert any("GET /api/v1/imports/" in note for note in body["summary"]["notes"])
+    assert (await client.get(f"/api/v1/imports/{body['id']}")).json() == body
+    every = await _all_rows(client, body["id"], limit=5)
+    assert [r["row"] for r in every] == list(range(2, 46))
+    assert {r["action"] for r in every} == {"create", "rejected"}
+    stored = (await client.get("/api/v1/establishments", params={"limit": 100})).json()["items"]
+    assert len(stored) == 41 and "BIG-001" not in {s["store_code"] for s in stored}
