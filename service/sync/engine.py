@@ -291,10 +291,16 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
         if target.wanted_revision > target.pushed_revision and target.status not in ("in_progress",):
             target.status = "pending"  # edited while we pushed: go again with the newest state
             nxt.push_in = 0.0
+        inline = nxt.verify_in == 0 and nxt.push_in is None and target.status in VERIFIED and target.remote_id \
+            and target.pushed is not None
+        if inline:
+            # the read-back runs in this job (`push_and_read_back`): not due for the reconciler
+            # meanwhile, which would queue a second read-back of its own (a wasted request on the
+            # platform's quota); one killed before recording it is due again after the job timeout
+            target.next_attempt_at = now + timedelta(seconds=settings.sync_job_timeout)
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
         await repo.save_target(session, target)
-        if nxt.verify_in == 0 and nxt.push_in is None and target.status in VERIFIED and target.remote_id \
-                and target.pushed is not None:
+        if inline:
             nxt.read_back = (target.id, target.remote_id, target.pushed, loaded.connection,  # type: ignore[assignment]
                              loaded.policy)
         log.info("sync.push.%s platform=%s store_code=%s revision=%s status=%s", attempt.outcome,
