@@ -353,8 +353,7 @@ def bench_memory(p: Plan) -> Figure:
     if wrong:
         note += f"; WRONG RESULT: {wrong}"
     elif not held:
-        note += f"; NOT HELD: peak RSS {value:.0f} MB (target < {MEMORY_TARGET_MB:.0f} MB): the import keeps every " \
-                "row's record, plan and report in memory until it commits"
+        note += f"; NOT HELD: peak RSS {value:.0f} MB (target < {MEMORY_TARGET_MB:.0f} MB)"
         if fits:
             note += f" (at this slope {MEMORY_TARGET_MB:.0f} MB holds about {fits:,} rows)"
     return Figure(name="import.memory", value=round(value, 1), baseline=round(baseline, 1), unit="MB",
