@@ -32,8 +32,9 @@ async def run_import(ctx: Context, org_id: int, path: Path, *, dry_run: bool, al
                   console=err, disable=not show_progress, transient=True) as progress:
         task = progress.add_task(f"importing {path.name}", total=None)
 
-        def advance(done: int, total: int | None) -> None:
-            progress.update(task, completed=done, total=total)
+        def advance(done: int, total: int | None, stage: str = "reading") -> None:
+            description = f"importing {path.name}" if stage == "reading" else f"writing {path.name}"
+            progress.update(task, completed=done, total=total, description=description)
 
         async with ctx.session() as session:
             report = await import_workbook(session, org_id, data, path.name, dry_run=dry_run,

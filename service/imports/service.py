@@ -36,7 +36,7 @@ from service.imports.cleaning import CleanRow, RowCleaner
 from service.models import ImportRun
 from service.settings import get_settings
 
-Progress = Callable[[int, int | None], None]
+Progress = Callable[..., None]  # (done, total) while reading; (done, total, "writing") while writing
 PROGRESS_EVERY = 250
 CHUNK_ROWS = 1_000  # rows planned, written and reported together
 INLINE_ROWS = 10_000  # past this many rows, a returned report carries its rejected rows only
@@ -373,6 +373,7 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     counts = {"create": 0, "update": 0, "unchanged": 0, "rejected": 0}
     inline: list[dict[str, Any]] = []
     source = Source("import", import_id)
+    written = 0
     for rows in spill.chunks(CHUNK_ROWS):
         for row in rows:
             _reject_duplicate(row, spill.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
@@ -391,6 +392,8 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
             inline += reported
         elif len(inline) < INLINE_ROWS:
             inline += [r for r in reported if r["action"] == "rejected"][:INLINE_ROWS - len(inline)]
+        if progress is not None:
+            progress(min(written := written + len(rows), parsed.count), parsed.count, "writing")
         del rows, valid, existing, outcomes, by_row, reported
         gc.collect(1)  # the chunk's cycles (statements, results): the young generations only, cheap
     summary.rows = parsed.count

@@ -147,3 +147,18 @@ async def test_a_big_file_is_written_in_chunks_and_reports_its_rejected_rows(cli
     assert {r["action"] for r in every} == {"create", "rejected"}
     stored = (await client.get("/api/v1/establishments", params={"limit": 100})).json()["items"]
     assert len(stored) == 41 and "BIG-001" not in {s["store_code"] for s in stored}
+
+
+async def test_progress_is_reported_while_writing(session_factory, org_id, monkeypatch):
+    from service.db import unit_of_work
+    from service.imports import service
+
+    monkeypatch.setattr(service, "CHUNK_ROWS", 7)
+    calls = []
+    async with unit_of_work(session_factory) as session:
+        await service.import_workbook(session, org_id, sites(*(base_row(f"P-{i}") for i in range(20))), "p.xlsx",
+                                      dry_run=False, allow_partial=False,
+                                      progress=lambda *call: calls.append(call))
+    writing = [c for c in calls if c[2:] == ("writing",)]
+    assert writing == [(7, 20, "writing"), (14, 20, "writing"), (20, 20, "writing")]
+    assert calls.index(writing[0]) > calls.index((20, 20))  # every row read before the first is written
