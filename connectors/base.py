@@ -171,6 +171,10 @@ class PushContext:
     previous: dict[str, Any] | None  # the payload last pushed, None before the first push
     changed: list[str]  # top-level payload keys that differ from `previous` (all on a create)
     request_id: str  # stable per establishment and platform: use it for idempotent creates
+    # False on a listing's first push: no earlier push of it can have created it on the
+    # platform. True when an earlier one failed or was cut short after it may have sent a
+    # create: a connector must then look for that listing before creating one.
+    may_exist: bool = True
 
 
 @runtime_checkable

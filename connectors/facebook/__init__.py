@@ -5,7 +5,10 @@ is one of its location pages, found by `store_number` = our store code. A push w
 page id lists `GET /{parent}/locations?fields=id,store_number&limit=100` (following the
 `after` cursor while `paging.next` is there) and adopts the page with our store number, or
 creates it with `POST /{parent}/locations {store_number, ...params}`: a create retried after a
-timeout finds the page made by the first attempt instead of making a second one. A page linked
+timeout finds the page made by the first attempt instead of making a second one. A listing's
+first push (`PushContext.may_exist` false: no earlier push of it can have made a page) looks
+in one listing of the parent's pages shared for 30 s by the pushes of that parent, instead of
+paging through them itself (2,000 new sites cost 13 lookups a site before). A page linked
 by hand (`platform_ids.facebook`) is edited directly, no parent needed. Edits are
 `POST /{page-id}` with only the changed params as JSON (`{"success": true}`); they are live at
 once and read back with `GET /{page-id}?fields=...`, plus `GET /{page-id}/upcoming_changes`
@@ -38,7 +41,9 @@ Decisions.
 
 UNVERIFIED (platforms.md documents only page edits; kept in these places):
 * The Locations API (`connector.py`): `GET/POST /{parent}/locations`, its params and paging, the
-  answer `{"id"}`, and the "store number already exists" error a racing create gets. Meta's
+  answer `{"id"}`, and the "store number already exists" error a racing create gets. A page
+  made by hand on Facebook less than 30 s after the shared listing was taken is adopted on a
+  first push only through that error. Meta's
   generated SDK types `store_number` as an unsigned integer (with a separate string
   `store_code`): alphanumeric store codes may need a numeric mapping against the real API.
 * Hours (`mapping.py`): a range ending at midnight closes at "00:00"; a whole day 00:00-24:00

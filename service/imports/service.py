@@ -392,8 +392,9 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
             inline += reported
         elif len(inline) < INLINE_ROWS:
             inline += [r for r in reported if r["action"] == "rejected"][:INLINE_ROWS - len(inline)]
+        written += len(rows)
         if progress is not None:
-            progress(min(written := written + len(rows), parsed.count), parsed.count, "writing")
+            progress(written, parsed.count, "writing")
         del rows, valid, existing, outcomes, by_row, reported
         gc.collect(1)  # the chunk's cycles (statements, results): the young generations only, cheap
     summary.rows = parsed.count

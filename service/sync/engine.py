@@ -110,6 +110,7 @@ class _Loaded:
     pushed: dict[str, Any] | None
     attempts: int
     policy: str  # the organisation's drift policy
+    may_exist: bool = True  # an earlier push of this listing failed or was cut short (PushContext)
 
 
 async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
@@ -130,11 +131,13 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
             target.pushed_revision = target.wanted_revision
         else:
             record = Establishment.model_validate({"store_code": row.store_code, **row.data})
+            # "in_progress" with no failure recorded: a push that died mid-way, maybe after sending
+            may_exist = target.attempts > 0 or target.status == "in_progress" or target.remote_id is not None
             target.status, target.updated_at = "in_progress", now
             remote_id = target.remote_id or record.platform_ids.get(platform)
             loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,
                              remote_id, target.remote_version, target.pushed if target.remote_id else None,
-                             target.attempts, policy or "report")
+                             target.attempts, policy or "report", may_exist)
         await repo.save_target(session, target)
         return loaded
 
@@ -166,7 +169,7 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
         await _defer(deps, loaded.target_id, -slept)
         return Next(push_in=-slept)
     ctx = PushContext(loaded.record.store_code, loaded.remote_id, loaded.remote_version, loaded.pushed,
-                      changed, request_id(loaded.org_id, loaded.record.store_code, platform))
+                      changed, request_id(loaded.org_id, loaded.record.store_code, platform), loaded.may_exist)
     started = time.monotonic()
     outcome: Any
     try:

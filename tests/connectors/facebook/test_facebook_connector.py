@@ -130,6 +130,34 @@ async def test_create_racing_another_push_adopts_the_page(client, graph):
     assert (result.remote_id, result.created) == (PAGE, False)
 
 
+async def test_first_pushes_share_one_listing_of_the_parent_pages_and_a_retry_looks_afresh(client, graph):
+    """First pushes (nothing of theirs can exist yet) read one listing of the parent's pages
+    instead of paging through it each: two pages of listing for three sites, not six."""
+    listing = graph.get(f"/{PARENT}/locations").mock(side_effect=[
+        locations(("300", "OLD-1"), after="p2"), locations(("301", "OLD-2")),  # the shared listing
+        locations(("400", "NEW-2")),  # the retry's own lookup
+    ])
+    created = iter(["401", "402"])
+    create = graph.post(f"/{PARENT}/locations").mock(side_effect=lambda request: httpx.Response(
+        200, json={"id": next(created)}))
+    update = graph.post("/301").respond(200, json={"success": True})
+    graph.post("/400").respond(200, json={"success": True})
+    fb = connector(client)
+    rendering = fb.render(record())
+
+    first = await fb.push(record(), rendering, create_ctx(store_code="NEW-1", may_exist=False))
+    adopted = await fb.push(record(), rendering, create_ctx(store_code="OLD-2", may_exist=False))
+    second = await fb.push(record(), rendering, create_ctx(store_code="NEW-2", may_exist=False))
+    assert (first.remote_id, first.created) == ("401", True)
+    assert (adopted.remote_id, adopted.created) == ("301", False) and update.called
+    assert (second.remote_id, second.created) == ("402", True)
+    assert listing.call_count == 2 and create.call_count == 2
+
+    retried = await fb.push(record(), rendering, create_ctx(store_code="NEW-2"))  # may_exist: looks afresh
+    assert (retried.remote_id, retried.created) == ("400", False)
+    assert listing.call_count == 3 and create.call_count == 2
+
+
 async def test_no_parent_and_no_page_id_needs_a_person(client, graph):
     fb = connector(client, parent=None)
     with pytest.raises(ActionRequired) as exc:
