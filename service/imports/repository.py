@@ -1,9 +1,8 @@
-"""Every import_run query."""
+"""Every import_run and import_row query."""
 
 from __future__ import annotations
 
 from datetime import datetime
-
 from typing import Any
 
 from sqlalchemy import and_, insert, or_

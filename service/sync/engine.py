@@ -111,6 +111,7 @@ class _Loaded:
     attempts: int
     policy: str  # the organisation's drift policy
     may_exist: bool = True  # an earlier push of this listing failed or was cut short (PushContext)
+    status_before: str = "pending"  # what a push deferred for quota, which sends nothing, restores
 
 
 async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
@@ -133,11 +134,12 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
             record = Establishment.model_validate({"store_code": row.store_code, **row.data})
             # "in_progress" with no failure recorded: a push that died mid-way, maybe after sending
             may_exist = target.attempts > 0 or target.status == "in_progress" or target.remote_id is not None
+            status_before = target.status
             target.status, target.updated_at = "in_progress", now
             remote_id = target.remote_id or record.platform_ids.get(platform)
             loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,
                              remote_id, target.remote_version, target.pushed if target.remote_id else None,
-                             target.attempts, policy or "report", may_exist)
+                             target.attempts, policy or "report", may_exist, status_before)
         await repo.save_target(session, target)
         return loaded
 
@@ -166,7 +168,7 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     limits += [Limit(f"{platform}:{loaded.connection.id}", q) for q in [quotas_for(deps.settings, platform)[0]] if q]
     slept = await acquire(deps.limiter, limits, deps.settings.sync_max_wait)
     if slept is not None and slept < 0:
-        await _defer(deps, loaded.target_id, -slept)
+        await _defer(deps, loaded.target_id, -slept, restore=loaded.status_before)
         return Next(push_in=-slept)
     ctx = PushContext(loaded.record.store_code, loaded.remote_id, loaded.remote_version, loaded.pushed,
                       changed, request_id(loaded.org_id, loaded.record.store_code, platform), loaded.may_exist)
@@ -211,11 +213,16 @@ async def _want_feed(deps: Deps, establishment_id: int, platform: str) -> Next:
         return Next(feed_in=deps.settings.feed_batch_seconds, feed_org=target.organisation_id)
 
 
-async def _defer(deps: Deps, target_id: int, seconds: float) -> None:
+async def _defer(deps: Deps, target_id: int, seconds: float, *, restore: str | None = None) -> None:
+    """Try again in `seconds` (a quota slot too far out). `restore`: the status the target had
+    before this push claimed it: nothing was sent, so it stays what it was (a first push stays
+    `pending`, and its next try still knows no earlier push can have created the listing)."""
     async with unit_of_work(deps.sessionmaker) as session:
         target = await session.get(SyncTarget, target_id)
         if target is not None:
             target.next_attempt_at = utcnow() + timedelta(seconds=seconds)
+            if restore is not None and target.status == "in_progress":
+                target.status = restore
 
 
 async def _nothing_to_send(deps: Deps, loaded: _Loaded, unsupported: dict[str, str]) -> Next:
