@@ -228,7 +228,6 @@ class _Spill:
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()
-        self.count = 0
         self.first_row: dict[str, int] = {}
         self.duplicates: dict[str, list[int]] = {}
         self.invalid: set[int] = set()
@@ -241,7 +240,6 @@ class _Spill:
 
     def add(self, row: CleanRow) -> None:
         """Called in the reading thread for every row kept."""
-        self.count += 1
         if row.content is None:
             self.invalid.add(row.row)
         code = row.store_code
