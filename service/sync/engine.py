@@ -110,8 +110,13 @@ class _Loaded:
     pushed: dict[str, Any] | None
     attempts: int
     policy: str  # the organisation's drift policy
-    may_exist: bool = True  # an earlier push of this listing failed or was cut short (PushContext)
-    status_before: str = "pending"  # what a push deferred for quota, which sends nothing, restores
+    status_before: str = "pending"  # the status this push claimed the target from
+
+    @property
+    def may_exist(self) -> bool:
+        """Whether an earlier push may have created the listing (`PushContext.may_exist`): one
+        failed, or died mid-way (claimed, `in_progress`, with no failure recorded)."""
+        return self.attempts > 0 or self.status_before == "in_progress" or self.remote_id is not None
 
 
 async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
@@ -132,14 +137,12 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
             target.pushed_revision = target.wanted_revision
         else:
             record = Establishment.model_validate({"store_code": row.store_code, **row.data})
-            # "in_progress" with no failure recorded: a push that died mid-way, maybe after sending
-            may_exist = target.attempts > 0 or target.status == "in_progress" or target.remote_id is not None
             status_before = target.status
             target.status, target.updated_at = "in_progress", now
             remote_id = target.remote_id or record.platform_ids.get(platform)
             loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,
                              remote_id, target.remote_version, target.pushed if target.remote_id else None,
-                             target.attempts, policy or "report", may_exist, status_before)
+                             target.attempts, policy or "report", status_before)
         await repo.save_target(session, target)
         return loaded
 

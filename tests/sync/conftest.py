@@ -63,3 +63,16 @@ async def wait_for(client, predicate, timeout: float = 60.0, interval: float = 0
         if time.monotonic() > deadline:
             raise AssertionError(f"sync did not settle in {timeout}s: {summary}")
         await asyncio.sleep(interval)
+
+
+async def google_target(session_factory, store_code: str):
+    """The Google sync target of the site `store_code`, read afresh."""
+    from sqlalchemy import select
+
+    from service.db import unit_of_work
+    from service.models import EstablishmentRow, SyncTarget
+
+    async with unit_of_work(session_factory) as session:
+        row = (await session.exec(select(EstablishmentRow).where(EstablishmentRow.store_code == store_code))).one()
+        return (await session.exec(select(SyncTarget).where(SyncTarget.establishment_id == row[0].id,
+                                                            SyncTarget.platform == "google"))).one()[0]

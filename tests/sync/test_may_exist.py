@@ -4,26 +4,19 @@ after a push that died mid-way, says it may (the connector must look before crea
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from connectors.base import RetryableError
 from connectors.google.connector import GoogleConnector
 from service.db import unit_of_work
-from service.models import EstablishmentRow, SyncTarget
+from service.models import SyncTarget
 from service.sync import dispatch, engine
 from service.sync.engine import Deps
 from service.sync.limiter import LocalLimiter
 from tests.establishments.factories import record
-from tests.sync.conftest import connect_all
+from tests.sync.conftest import connect_all, google_target
 
 pytestmark = pytest.mark.slow
 
-
-async def _target(session_factory, store_code: str) -> SyncTarget:
-    async with unit_of_work(session_factory) as session:
-        row = (await session.exec(select(EstablishmentRow).where(EstablishmentRow.store_code == store_code))).one()
-        return (await session.exec(select(SyncTarget).where(SyncTarget.establishment_id == row[0].id,
-                                                            SyncTarget.platform == "google"))).one()[0]
 
 
 async def test_only_a_first_push_says_the_listing_cannot_exist(client, sandbox, settings, session_factory,
@@ -46,16 +39,16 @@ async def test_only_a_first_push_says_the_listing_cannot_exist(client, sandbox, 
         assert (await client.post("/api/v1/establishments", json=record("M-2"))).status_code == 201
         async with httpx.AsyncClient() as http:
             deps = Deps(session_factory, http, LocalLimiter(), settings)
-            first = await _target(session_factory, "M-1")
+            first = await google_target(session_factory, "M-1")
             await engine.push(deps, first.establishment_id, "google")  # first try: fails
             await engine.push(deps, first.establishment_id, "google")  # the retry
-            died = await _target(session_factory, "M-2")
+            died = await google_target(session_factory, "M-2")
             async with unit_of_work(session_factory) as session:  # a worker killed mid-push left it so
                 target = await session.get(SyncTarget, died.id)
                 target.status = "in_progress"
             await engine.push(deps, died.establishment_id, "google")
         assert seen == [False, True, True]
-        assert (await _target(session_factory, "M-1")).status in ("live", "awaiting_review")
+        assert (await google_target(session_factory, "M-1")).status in ("live", "awaiting_review")
     finally:
         dispatch.install(previous)
 
@@ -80,13 +73,13 @@ async def test_a_push_deferred_for_quota_is_still_a_first_push(client, sandbox, 
     try:
         for code in ("Q-1", "Q-2"):
             assert (await client.post("/api/v1/establishments", json=record(code))).status_code == 201
-        first, second = [await _target(session_factory, c) for c in ("Q-1", "Q-2")]
+        first, second = [await google_target(session_factory, c) for c in ("Q-1", "Q-2")]
         async with httpx.AsyncClient() as http:
             deps = Deps(session_factory, http, LocalLimiter(), tight)
             await engine.push(deps, first.establishment_id, "google")  # takes the hour's only slot
             deferred = await engine.push(deps, second.establishment_id, "google")
             assert deferred.push_in is not None and deferred.push_in > 0
-            assert (await _target(session_factory, "Q-2")).status == "pending"
+            assert (await google_target(session_factory, "Q-2")).status == "pending"
             await engine.push(Deps(session_factory, http, LocalLimiter(), settings), second.establishment_id, "google")
         assert seen == [("Q-1", False), ("Q-2", False)]
     finally:

@@ -3,16 +3,15 @@ read-back of the same listing meanwhile (a wasted request on the platform's quot
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from service.db import unit_of_work
-from service.models import EstablishmentRow, SyncTarget, utcnow
+from service.models import utcnow
 from service.sync import dispatch, engine
 from service.sync import repository as repo
 from service.sync.engine import Deps
 from service.sync.limiter import LocalLimiter
 from tests.establishments.factories import record
-from tests.sync.conftest import connect_all, wait_for
+from tests.sync.conftest import connect_all, google_target, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -22,12 +21,6 @@ def sandbox_config(sandbox_config):
     return sandbox_config.model_copy(update={"google": sandbox_config.google.model_copy(
         update={"review_delay_seconds": 0.0})})
 
-
-async def _target(session_factory, store_code: str) -> SyncTarget:
-    async with unit_of_work(session_factory) as session:
-        row = (await session.exec(select(EstablishmentRow).where(EstablishmentRow.store_code == store_code))).one()
-        return (await session.exec(select(SyncTarget).where(SyncTarget.establishment_id == row[0].id,
-                                                            SyncTarget.platform == "google"))).one()[0]
 
 
 async def _due(session_factory) -> list[tuple[int, str, str]]:
@@ -45,7 +38,7 @@ async def test_a_read_back_run_by_the_push_job_is_not_due_for_the_reconciler(cli
     try:
         patched = await client.patch("/api/v1/establishments/R-1", json={"phones": {"primary": "+33478000001"}})
         assert patched.status_code == 200
-        target = await _target(session_factory, "R-1")
+        target = await google_target(session_factory, "R-1")
         async with httpx.AsyncClient() as http:
             deps = Deps(session_factory, http, LocalLimiter(), settings)
             nxt = await engine.push(deps, target.establishment_id, "google")
@@ -53,7 +46,7 @@ async def test_a_read_back_run_by_the_push_job_is_not_due_for_the_reconciler(cli
             assert (target.establishment_id, "google", "verify") not in await _due(session_factory)
             after = await engine.verify(deps, target.establishment_id, "google")
         assert after.verify_in == settings.drift_check_seconds
-        target = await _target(session_factory, "R-1")
+        target = await google_target(session_factory, "R-1")
         assert target.status == "live" and target.pushed_revision == 2
         assert target.next_attempt_at > utcnow()  # the drift check, hours away
     finally:
