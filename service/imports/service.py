@@ -196,13 +196,27 @@ def _numbers(rows: list[int], limit: int = 10) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-def _reject_duplicates(rows: list[CleanRow], column: headers.Column) -> None:
-    by_code: dict[str, list[int]] = {}
-    for row in rows:
+class _StoreCodes:
+    """Which rows share a store code, from rows seen one at a time: each code's first row, and
+    the rows of the codes seen more than once (all a big file's codes, but one int each)."""
+
+    def __init__(self) -> None:
+        self.first_row: dict[str, int] = {}
+        self.duplicates: dict[str, list[int]] = {}
+
+    def add(self, row: CleanRow) -> None:
         if row.store_code is not None:
-            by_code.setdefault(row.store_code, []).append(row.row)
+            first = self.first_row.setdefault(row.store_code, row.row)
+            if first != row.row:
+                self.duplicates.setdefault(row.store_code, [first]).append(row.row)
+
+
+def _reject_duplicates(rows: list[CleanRow], column: headers.Column) -> None:
+    codes = _StoreCodes()
     for row in rows:
-        _reject_duplicate(row, by_code, column)
+        codes.add(row)
+    for row in rows:
+        _reject_duplicate(row, codes.duplicates, column)
 
 
 def _reject_duplicate(row: CleanRow, rows_by_code: dict[str, list[int]], column: headers.Column) -> None:
@@ -224,12 +238,11 @@ class _Spill:
     until they are planned, written and reported a chunk at a time: however big the file,
     the import holds one chunk of rows in memory. It also keeps what rejecting duplicate
     store codes needs, since the first of two rows with one code is read long before the
-    second: code -> first row, and the rows of the codes seen more than once."""
+    second (`_StoreCodes`)."""
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile()
-        self.first_row: dict[str, int] = {}
-        self.duplicates: dict[str, list[int]] = {}
+        self.codes = _StoreCodes()
         self.invalid: set[int] = set()
 
     def __enter__(self) -> _Spill:
@@ -242,18 +255,15 @@ class _Spill:
         """Called in the reading thread for every row kept."""
         if row.content is None:
             self.invalid.add(row.row)
-        code = row.store_code
-        if code is not None:
-            first = self.first_row.setdefault(code, row.row)
-            if first != row.row:
-                self.duplicates.setdefault(code, [first]).append(row.row)
-        self.file.write(json.dumps([row.row, code, row.content, row.candidate, row.cleaning, row.errors],
+        self.codes.add(row)
+        self.file.write(json.dumps([row.row, row.store_code, row.content, row.candidate, row.cleaning, row.errors],
                                    ensure_ascii=False, separators=(",", ":")).encode())
         self.file.write(b"\n")
 
     def rejected(self) -> int:
         """Rows rejected once duplicates are: the invalid ones and every valid one sharing a code."""
-        return len(self.invalid) + sum(1 for rows in self.duplicates.values() for n in rows if n not in self.invalid)
+        return len(self.invalid) + sum(1 for rows in self.codes.duplicates.values() for n in rows
+                                       if n not in self.invalid)
 
     def chunks(self, size: int) -> Iterator[list[CleanRow]]:
         self.file.seek(0)
@@ -374,7 +384,7 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     written = 0
     for rows in spill.chunks(CHUNK_ROWS):
         for row in rows:
-            _reject_duplicate(row, spill.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
+            _reject_duplicate(row, spill.codes.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
         valid = [row for row in rows if row.content is not None]
         existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
                                            for_update=not dry_run)
