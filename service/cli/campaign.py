@@ -42,7 +42,7 @@ def _when(text: str | None, option: str = "--at") -> datetime | None:
 async def _runtime(ctx: Context) -> Any:
     """With Redis configured, install the arq dispatcher so a scheduled cut-over is queued for
     its exact time and the sync jobs of an applied campaign start at once."""
-    from service.sync.runtime import sync_runtime
+    from service.runtime import sync_runtime
 
     return sync_runtime(ctx.settings, ctx.sessionmaker, run_jobs=False)
 

@@ -108,7 +108,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
     from connectors.sandbox.sftp import SftpInbox
     from service.platforms.service import connect
     from service.sync import repository as sync_repo
-    from service.sync.runtime import sync_runtime
+    from service.runtime import sync_runtime
 
     base = get_settings()
     home = base.home / "demo"
