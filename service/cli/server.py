@@ -50,7 +50,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
                 log_level=settings.log_level.lower())
 
 
-def worker() -> None:
+def worker(metrics_port: Annotated[int | None, typer.Option(
+        help="Serve /healthz, /readyz and /metrics on this port (e.g. 9100).")] = None) -> None:
     """Run an arq sync worker (needs VITRINE_REDIS_URL). Start as many as you need."""
     from service.logs import configure
 
@@ -62,4 +63,4 @@ def worker() -> None:
     from service.worker import VitrineWorker, worker_options
 
     err.print(f"Vitrine worker: queue on {settings.redis_url.split('@')[-1]}, {settings.sync_concurrency} jobs at once")
-    VitrineWorker(**worker_options(settings)).run()
+    VitrineWorker(**worker_options(settings, metrics_port)).run()
