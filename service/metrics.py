@@ -18,8 +18,8 @@ from typing import Any
 import httpx
 from prometheus_client import Counter, Gauge, Histogram
 
-SYNC_ATTEMPTS = Counter("vitrine_sync_attempts", "Pushes and read-backs, by platform and outcome "
-                        "(ok, error, deferred).", ["platform", "kind", "outcome"])
+SYNC_ATTEMPTS = Counter("vitrine_sync_attempts", "Pushes (created, sent, retry, throttled, "
+                        "action_required, rejected, gave_up) and read-backs (ok, error…), by platform.", ["platform", "kind", "outcome"])
 PLATFORM_REQUESTS = Counter("vitrine_platform_requests", "HTTP requests to the platforms, by answer "
                             "(status code, or 'error' when no answer came).", ["platform", "status"])
 PLATFORM_LATENCY = Histogram("vitrine_platform_request_seconds", "Platform request latency.", ["platform"],
