@@ -125,3 +125,16 @@ def test_json_lines_carry_the_bound_context():
     assert inside["event"] == "sync.push.ok" and inside["level"] == "INFO"
     assert (inside["job"], inside["platform"], inside["site"], inside["organisation"]) == ("sync:7:google", "google", 7, 3)
     assert outside["job"] is None and outside["event"] == "outside"
+
+
+async def test_imports_are_counted_by_outcome(client):
+    from service.imports.template import build_template
+
+    def dry_runs(text: str) -> float:
+        return _samples(text, "vitrine_imports_total").get((("outcome", "dry_run"),), 0.0)
+
+    before = dry_runs((await client.get("/metrics")).text)
+    answer = await client.post("/api/v1/imports", files={"file": ("t.xlsx", build_template())},
+                               data={"dry_run": "true"})
+    assert answer.status_code == 200 and answer.json()["outcome"] == "dry_run"
+    assert dry_runs((await client.get("/metrics")).text) == before + 1
