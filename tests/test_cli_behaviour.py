@@ -64,3 +64,28 @@ def test_status_summary_and_a_sites_sync_rows(vitrine, tmp_path):  # noqa: F811
     shown = json.loads(vitrine("establishments", "show", sites[0]["store_code"], "--json").stdout)
     assert [(r["platform"], r["status"]) for r in shown["sync"]] == [("google", "pending")]
     assert "sync targets" in vitrine("establishments", "show", sites[0]["store_code"]).output
+
+
+def test_connect_check_tries_the_credentials_before_saving(vitrine, tmp_path, monkeypatch):  # noqa: F811
+    from connectors.sandbox import SandboxConfig, SandboxServer
+    from service.settings import get_settings
+
+    server = SandboxServer(SandboxConfig()).start()
+    try:
+        monkeypatch.setenv("VITRINE_GOOGLE_BASE_URL", f"{server.url}/google/v1")
+        get_settings.cache_clear()
+        vitrine("org", "create", "Horizon Santé")
+        refused = vitrine("connect", "google", "--check", "-c", "access_token=wrong", "-o",
+                          "account=accounts/horizon-sante", code=1)
+        assert "refused the credentials" in refused.output and "not saved" in refused.output
+        platforms = {p["key"]: p["connection"] for p in json.loads(vitrine("platforms", "--json").stdout)}
+        assert platforms["google"] == "not_connected"
+        accepted = vitrine("connect", "google", "--check", "-c", "access_token=sandbox-google-token", "-o",
+                           "account=accounts/horizon-sante")
+        assert "accepted the credentials" in accepted.output and "google connected" in accepted.output
+    finally:
+        server.stop()
+    monkeypatch.setenv("VITRINE_GOOGLE_BASE_URL", "http://127.0.0.1:1/google/v1")  # nothing listens there
+    get_settings.cache_clear()
+    down = vitrine("connect", "google", "--check", "-c", "access_token=t", "-o", "account=accounts/1", code=1)
+    assert "could not be reached" in down.output

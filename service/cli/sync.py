@@ -10,6 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from service.cli.app import JsonOption, OrgOption, guard, with_org, console, err, print_json
+from connectors.registry import CONNECTORS
 from service.context import Context
 
 commands = typer.Typer()
@@ -101,8 +102,11 @@ async def status_rows(ctx: Context, org_id: int, platform: str | None, status: s
 @commands.command()
 def connect(platform: str, org: OrgOption = None,
             credential: Annotated[list[str], typer.Option("--credential", "-c", help="NAME=VALUE (secret)")] = [],  # noqa: B006
-            option: Annotated[list[str], typer.Option("--option", "-o", help="NAME=VALUE")] = []) -> None:  # noqa: B006
+            option: Annotated[list[str], typer.Option("--option", "-o", help="NAME=VALUE")] = [],  # noqa: B006
+            check: Annotated[bool, typer.Option("--check", help="Try the credentials on the platform first; "
+                                                "save only if it accepts them")] = False) -> None:
     """Connect a platform (credentials are stored encrypted); every site is queued for it."""
+    from service.platforms.check import check as probe
     from service.platforms.service import connect as do_connect
 
     def pairs(values: list[str]) -> dict[str, str]:
@@ -113,11 +117,23 @@ def connect(platform: str, org: OrgOption = None,
 
     creds, opts = pairs(credential), pairs(option)
 
-    async def go(ctx: Context, org_id: int) -> None:
+    async def go(ctx: Context, org_id: int) -> str | None:
+        if check:
+            if platform not in CONNECTORS:
+                raise typer.Exit(_fail(f"unknown platform {platform!r}; see `vitrine platforms`"))
+            missing = CONNECTORS[platform].info.missing_credentials(creds)
+            if not missing:
+                result = await probe(platform, creds, opts, ctx.settings)
+                if not result.ok:
+                    return result.message
+                err.print(f"check: {escape(result.message)}")
         async with ctx.session() as session:
             await do_connect(session, org_id, platform, creds, opts, ctx.settings)
+        return None
 
-    guard(with_org(org, go))
+    refused = guard(with_org(org, go))
+    if refused:
+        raise typer.Exit(_fail(f"not saved: {escape(refused)}"))
     console.print(f"{platform} connected; its targets are pending until a worker (or `vitrine serve`) runs")
 
 
