@@ -59,8 +59,14 @@ class _HumanFormatter(logging.Formatter):
         return f"{line} [{extra}]" if extra else line
 
 
+class _Json(JsonFormatter):
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        # no empty context keys, and not uvicorn's terminal-colour copy of the message
+        return {k: v for k, v in log_data.items() if v is not None and k != "color_message"}
+
+
 def _json_formatter() -> logging.Formatter:
-    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={
+    return _Json("%(asctime)s %(levelname)s %(name)s %(message)s", rename_fields={
         "asctime": "time", "levelname": "level", "name": "logger", "message": "event"},
         datefmt="%Y-%m-%dT%H:%M:%S%z", json_ensure_ascii=False)
 

@@ -46,8 +46,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     configure(settings.log_level)
     err.print(f"Vitrine API on http://{host}:{port}  (docs: http://{host}:{port}/docs; "
               f"database: {safe_url(settings.resolved_database_url)})")
+    # log_config=None: uvicorn's own lines (start-up, access) go through Vitrine's handler, so they
+    # are JSON too with VITRINE_LOG_FORMAT=json
     uvicorn.run("service.api:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower())
+                log_level=settings.log_level.lower(), log_config=None)
 
 
 def worker(metrics_port: Annotated[int | None, typer.Option(
