@@ -392,25 +392,3 @@ class EstablishmentPublic(Establishment):
     revision: int
     updated_at: datetime
 
-
-class EstablishmentPatch(Model):
-    """Partial update: top-level fields given replace the stored ones; omitted fields are kept.
-    `null` clears an optional field."""
-
-    name: str | None = None
-    status: Status | None = None
-    reopen_date: date | None = None
-    opening_date: date | None = None
-    address: Address | None = None
-    geo: Geo | None = None
-    phones: dict[str, Any] | None = Field(
-        default=None, description="Same shape as the record's `phones`; validated with the address's country."
-    )
-    website: str | None = None
-    email: str | None = None
-    categories: Categories | None = None
-    description: str | None = None
-    hours: Hours | None = None
-    photos: list[Photo] | None = None
-    labels: list[Label] | None = None
-    platform_ids: dict[str, str] | None = None

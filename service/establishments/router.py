@@ -1,10 +1,10 @@
 """`/api/v1/establishments`: thin HTTP layer over the establishments service."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Query, Response, status
 
-from schemas import Establishment, EstablishmentPatch, EstablishmentPublic
+from schemas import Establishment, EstablishmentPublic
 from schemas.api import BulkRequest, BulkResponse, RevisionPublic
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse
@@ -90,12 +90,30 @@ async def replace_establishment(store_code: str, body: Establishment, session: S
     return service.to_public(row)
 
 
-@router.patch("/{store_code}", response_model=EstablishmentPublic, responses={**_404, **_412})
-async def patch_establishment(store_code: str, body: EstablishmentPatch, session: SessionDep, who: PrincipalDep,
-                              response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
-    """Change some top-level fields; the others keep their stored value."""
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    row, _ = await service.patch(session, who.organisation_id, store_code, changes,
+_MERGE_PATCH_EXAMPLES = {
+    "additional_phones": {"summary": "Add phone numbers; the primary phone stays",
+                          "value": {"phones": {"additional": ["+33612345678"]}}},
+    "monday": {"summary": "Change Monday's hours; the other days stay",
+               "value": {"hours": {"regular": {"monday": [{"open": "08:00", "close": "12:00"},
+                                                          {"open": "14:00", "close": "19:00"}]}}}},
+    "remove": {"summary": "null removes: clear the coordinates and one platform id",
+               "value": {"geo": None, "platform_ids": {"facebook": None}}},
+}
+_MERGE_PATCH_BODY = {"schema": {"$ref": "#/components/schemas/Establishment"}, "examples": _MERGE_PATCH_EXAMPLES}
+
+
+@router.patch("/{store_code}", response_model=EstablishmentPublic, responses={**_404, **_412},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/merge-patch+json": _MERGE_PATCH_BODY, "application/json": _MERGE_PATCH_BODY}}})
+async def patch_establishment(store_code: str, body: Annotated[dict[str, Any], Body()], session: SessionDep,
+                              who: PrincipalDep, response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
+    """Change part of a record: a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json`
+    or `application/json`. Any subset of the `Establishment` fields, at any depth: nested objects
+    merge (`{"phones": {"additional": [...]}}` keeps `phones.primary`; `hours.regular` merges day by
+    day), `null` removes a value (a required one cannot be removed: 422), arrays (lines, labels,
+    photos, a day's intervals, special hours) replace the stored array. A field not sent is never
+    changed. The merged record is validated as a whole; errors name the field path."""
+    row, _ = await service.patch(session, who.organisation_id, store_code, body,
                                  Source("api", who.source_ref), if_match)
     _etag(response, row.revision)
     return service.to_public(row)

@@ -251,10 +251,28 @@ async def _log_single(session: AsyncSession, org_id: int, establishment_id: int,
     await outbox.record_revisions(session, org_id, [(establishment_id, outcome.revision)])
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON Merge Patch (RFC 7396, section 2): an object merges key by key into the target,
+    `null` removes the key, anything else (arrays included) replaces the target's value."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
 async def patch(session: AsyncSession, org_id: int, store_code: str, changes: dict[str, Any],
                 source: Source, if_match: str | None) -> tuple[EstablishmentRow, Outcome]:
+    """Apply a merge patch to the stored record: a field not in `changes` is never changed."""
+    if "store_code" in changes and changes["store_code"] != store_code:
+        raise ApiError(422, "store_code_mismatch", f"store_code {changes['store_code']!r} differs from the URL's "
+                       f"{store_code!r}; rename by creating the new code and deleting the old", field="store_code")
     row = await get_or_404(session, org_id, store_code)
-    merged = {"store_code": row.store_code, **row.data, **changes}
+    merged = merge_patch({**row.data, "store_code": row.store_code}, changes)
     record = validate_record(merged)
     return row, await update(session, org_id, row, record, source, if_match)
 
