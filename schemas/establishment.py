@@ -139,7 +139,7 @@ class SpecialHours(Model):
         if self.end_date is None:
             self.end_date = self.start_date
         if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise ValueError("end_date: is before start_date")
         if self.closed and self.intervals:
             raise ValueError("a closed period has no intervals")
         if not self.closed and not self.intervals:
@@ -259,7 +259,7 @@ class Categories(Model):
     @model_validator(mode="after")
     def _primary_not_repeated(self) -> Categories:
         if self.primary in self.additional:
-            raise ValueError(f"{self.primary!r} is already the primary category")
+            raise ValueError(f"additional: {self.primary!r} is already the primary category")
         return self
 
 

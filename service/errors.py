@@ -1,5 +1,6 @@
 """API errors: JSON with a machine code, a message and the field path."""
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
@@ -53,9 +54,18 @@ def loc_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return path
 
 
+_NAMED = re.compile(r"^([a-z][a-z0-9_]*): (.+)$", re.S)
+
+
 def validation_details(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = ()) -> list[ErrorDetail]:
+    """Pydantic errors as `{field, message, code}`. A check on a whole object (a model
+    validator) names the field inside it by starting its message with `field: `, so the path
+    goes down to that field (`address` + `postal_code: …` → `address.postal_code`)."""
     details = []
     for err in errors:
-        message = err["msg"].removeprefix("Value error, ")
-        details.append(ErrorDetail(field=loc_path((*prefix, *err["loc"])) or None, message=message, code=err["type"]))
+        loc, message = (*prefix, *err["loc"]), err["msg"].removeprefix("Value error, ")
+        named = _NAMED.match(message) if err["type"] == "value_error" else None
+        if named:
+            loc, message = (*loc, named[1]), named[2]
+        details.append(ErrorDetail(field=loc_path(loc) or None, message=message, code=err["type"]))
     return details

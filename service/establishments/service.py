@@ -165,12 +165,13 @@ async def bulk_upsert(session: AsyncSession, org_id: int, items: list[dict[str, 
         try:
             record = Establishment.model_validate(item)
         except ValidationError as exc:
-            errors = [FieldError(field=d.field, message=d.message) for d in validation_details(exc.errors())]
+            errors = [FieldError(**d.model_dump()) for d in validation_details(exc.errors())]
             results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=errors)
             continue
         if record.store_code in seen:
             results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=[FieldError(
-                field="store_code", message=f"same store_code as item {seen[record.store_code]}")])
+                field="store_code", message=f"same store_code as item {seen[record.store_code]}",
+                code="duplicate_store_code")])
             continue
         seen[record.store_code] = index
         valid.append((index, record))
