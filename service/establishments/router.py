@@ -80,11 +80,12 @@ async def replace_establishment(store_code: str, body: Establishment, session: S
                        f"{store_code!r}; rename by creating the new code and deleting the old", field="store_code")
     source = Source("api", who.source_ref)
     row = await repo.get(session, who.organisation_id, store_code)
-    if row is None:
-        await service.create(session, who.organisation_id, body, source)
-        response.status_code = status.HTTP_201_CREATED
+    if row is None and if_match in (None, "*"):  # created here, or by a request that ran meanwhile: replaced
+        outcome = await service.create(session, who.organisation_id, body, source, on_conflict="update")
+        if outcome.action == "create":
+            response.status_code = status.HTTP_201_CREATED
     else:
-        await service.update(session, who.organisation_id, row, body, source, if_match)
+        await service.update(session, who.organisation_id, store_code, lambda _: body, source, if_match)
     row = await service.get_or_404(session, who.organisation_id, store_code)
     _etag(response, row.revision)
     return service.to_public(row)
