@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from schemas.text import printable
+
 
 class ErrorDetail(BaseModel):
     field: str | None = None
@@ -67,5 +69,5 @@ def validation_details(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = (
         named = _NAMED.match(message) if err["type"] == "value_error" else None
         if named:
             loc, message = (*loc, named[1]), named[2]
-        details.append(ErrorDetail(field=loc_path(loc) or None, message=message, code=err["type"]))
+        details.append(ErrorDetail(field=printable(loc_path(loc)) or None, message=printable(message), code=err["type"]))
     return details

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from schemas.text import like_pattern
 from service.models import EstablishmentLabel, EstablishmentRow, Revision
 
 CHUNK = 500  # keeps IN (...) lists and executemany batches well under driver limits
@@ -95,11 +96,11 @@ async def list_page(session: AsyncSession, org_id: int, *, label: str | None, lo
         query = query.where(func.lower(EstablishmentRow.locality) == locality.lower())
     if status:
         query = query.where(EstablishmentRow.status == status)
-    if q:
-        pattern = f"%{q.strip()}%"
-        query = query.where(or_(col(EstablishmentRow.name).ilike(pattern),
-                                col(EstablishmentRow.store_code).ilike(pattern),
-                                col(EstablishmentRow.locality).ilike(pattern)))
+    if q and q.strip():
+        pattern = like_pattern(q.strip())  # `q=%` looks for a percent sign, not for everything
+        query = query.where(or_(col(EstablishmentRow.name).ilike(pattern, escape="\\"),
+                                col(EstablishmentRow.store_code).ilike(pattern, escape="\\"),
+                                col(EstablishmentRow.locality).ilike(pattern, escape="\\")))
     if after:
         query = query.where(EstablishmentRow.store_code > after)
     query = query.order_by(EstablishmentRow.store_code).limit(limit)

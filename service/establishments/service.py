@@ -8,6 +8,7 @@ with executemany statements, so a 10,000-row import costs a handful of round tri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,12 +19,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from schemas import Establishment, EstablishmentPublic
 from schemas.api import BulkItemResult, BulkResponse, BulkSummary, FieldError
 from schemas.diff import FieldChange, diff_records
+from schemas.establishment import STORE_CODE_PATTERN
+from schemas.text import printable
 from service.errors import ApiError, NotFound, validation_details
 from service.establishments import repository as repo
 from service.models import EstablishmentRow, Revision, utcnow
 from service.sync import outbox
 
 Action = Literal["create", "update", "unchanged"]
+_STORE_CODE = re.compile(STORE_CODE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -196,7 +200,7 @@ async def bulk_upsert(session: AsyncSession, org_id: int, items: list[dict[str, 
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         code = item.get("store_code") if isinstance(item, dict) else None
-        code = code if isinstance(code, str) else None
+        code = printable(code) if isinstance(code, str) else None
         try:
             record = Establishment.model_validate(item)
         except ValidationError as exc:
@@ -232,6 +236,8 @@ def validate_record(data: dict[str, Any]) -> Establishment:
 
 
 async def get_or_404(session: AsyncSession, org_id: int, store_code: str) -> EstablishmentRow:
+    if not _STORE_CODE.fullmatch(store_code):  # no such code can exist (and NUL never reaches the database)
+        raise NotFound("establishment", printable(store_code))
     row = await repo.get(session, org_id, store_code)
     if row is None:
         raise NotFound("establishment", store_code)
