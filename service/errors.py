@@ -69,5 +69,8 @@ def validation_details(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = (
         named = _NAMED.match(message) if err["type"] == "value_error" else None
         if named:
             loc, message = (*loc, named[1]), named[2]
+        elif err["type"] == "json_invalid":  # the body is not JSON: its loc is a character offset, not a field
+            loc = ()
+            message = f"the body is not valid JSON at character {err['loc'][-1]}: {(err.get('ctx') or {}).get('error', message)}"
         details.append(ErrorDetail(field=printable(loc_path(loc)) or None, message=printable(message), code=err["type"]))
     return details

@@ -33,3 +33,12 @@ async def test_object_level_checks_name_the_field_inside_the_object(client):
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["error"]["errors"]}
     assert fields == {"address.postal_code", "categories.additional", "hours.special[0].end_date"}
+
+
+async def test_a_body_that_is_not_json_says_where_without_a_made_up_field(client):
+    response = await client.post("/api/v1/establishments", content=b'{"name": "x",',
+                                 headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    error = response.json()["error"]["errors"][0]
+    assert error["field"] is None and error["code"] == "json_invalid"
+    assert "not valid JSON at character 13" in error["message"]
