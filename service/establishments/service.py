@@ -343,12 +343,18 @@ async def patch(session: AsyncSession, org_id: int, store_code: str, changes: di
 
 async def delete(session: AsyncSession, org_id: int, store_code: str, source: Source,
                  if_match: str | None) -> None:
-    row = await get_or_404(session, org_id, store_code)
-    _check_if_match(row, if_match)
-    now = utcnow()
-    if not await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
+    """Remove a site; like `update`, on the latest revision unless `If-Match` names another."""
+    await get_or_404(session, org_id, store_code)
+    for attempt in range(_ATTEMPTS):
+        row = await repo.get(session, org_id, store_code, for_update=True, fresh=attempt > 0)
+        if row is None:  # deleted by a request that ran meanwhile
+            raise NotFound("establishment", store_code)
+        _check_if_match(row, if_match)
+        now = utcnow()
+        if await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
                                          {"revision": row.revision + 1, "deleted_at": now, "updated_at": now}):
-        raise ApiError(412, "precondition_failed", f"{row.store_code} changed while this delete ran; retry")
-    session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete", changes=[],  # type: ignore[arg-type]
-                         snapshot=None, source=source.kind, source_ref=source.ref))
-    await outbox.record_revisions(session, org_id, [(row.id, row.revision + 1)])  # type: ignore[list-item]
+            session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete",  # type: ignore[arg-type]
+                                 changes=[], snapshot=None, source=source.kind, source_ref=source.ref))
+            await outbox.record_revisions(session, org_id, [(row.id, row.revision + 1)])  # type: ignore[list-item]
+            return
+    raise ApiError(409, "conflict", f"{store_code} kept changing while this delete ran; retry", field="store_code")

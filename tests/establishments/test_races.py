@@ -84,3 +84,15 @@ async def test_concurrent_patches_with_one_if_match_have_exactly_one_winner(clie
     codes = sorted(r.status_code for r in responses)
     assert codes == [200] + [412] * 19, codes
     assert (await client.get(f"{URL}/P-2")).json()["revision"] == 2
+
+
+async def test_concurrent_deletes_and_patches_without_if_match_never_412(client):
+    assert (await client.post(URL, json=record("D-1"))).status_code == 201
+    patches = [client.patch(f"{URL}/D-1", json={"name": f"Clinique {i}"}) for i in range(10)]
+    deletes = [client.delete(f"{URL}/D-1") for _ in range(5)]
+    responses = await asyncio.gather(*patches, *deletes)
+    patch_codes = {r.status_code for r in responses[:10]}
+    delete_codes = [r.status_code for r in responses[10:]]
+    assert patch_codes <= {200, 404}, [r.text for r in responses[:10]]
+    assert delete_codes.count(204) == 1 and set(delete_codes) <= {204, 404}, delete_codes
+    assert (await client.get(f"{URL}/D-1")).status_code == 404
