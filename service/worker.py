@@ -12,6 +12,7 @@ from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker, func
 
+from connectors.http import make_client
 from service.db import make_engine, make_sessionmaker
 from service.settings import Settings, get_settings
 from service.sync import dispatch
@@ -82,8 +83,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     url = settings.resolved_database_url
     engine = ctx.get("engine") or (make_engine(url) if url.startswith("sqlite") else make_engine(url, poolclass=_JobPool))
     ctx["engine"] = engine
-    ctx["client"] = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
-                                      limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+    ctx["client"] = make_client(settings.http_timeout_seconds, user_agent=settings.user_agent,
+                                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     ctx["deps"] = Deps(make_sessionmaker(engine), ctx["client"], RedisLimiter(ctx["redis"]), settings)
     ctx["dispatcher"] = ArqDispatcher(ctx["redis"], settings.sync_debounce_seconds)
     dispatch.install(ctx["dispatcher"])

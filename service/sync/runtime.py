@@ -9,6 +9,7 @@ import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from connectors.http import make_client
 from service.settings import Settings
 from service.sync import dispatch
 from service.sync.engine import Deps
@@ -40,7 +41,7 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
         return
     from service.sync.runner import LocalRunner
 
-    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
+    async with make_client(settings.http_timeout_seconds, user_agent=settings.user_agent) as client:
         runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), settings.sync_concurrency,
                              settings.reconcile_seconds, settings.sync_debounce_seconds)
         await runner.start()
