@@ -49,6 +49,7 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
         # conduct); the demo opts in because its "OpenStreetMap" is the local sandbox.
         "osm": ({"access_token": "sandbox-osm-token"},
                 {"base_url": f"{url}/osm", "automated_edits_opt_in": "true",
+                 "automated_edits_docs": "https://wiki.openstreetmap.org/wiki/Automated_edits/Vitrine_sandbox",
                  "changeset_comment": "Vitrine demo: {name}"}),
     }
 
