@@ -19,6 +19,7 @@ import httpx
 import pytest
 import respx
 
+from connectors.http import make_client
 from connectors.base import (
     FIELDS,
     ActionRequired,
@@ -231,7 +232,8 @@ ERROR_CASES: dict[str, ErrorCase] = {
                                 "context": {"field": "locationDetails.phoneNumbers[0].phoneNumber"}}]),
         field="phoneNumbers[0].phoneNumber"),
     "osm": ErrorCase(
-        credentials={"access_token": "osm-token"}, options={"automated_edits_opt_in": "true"},
+        credentials={"access_token": "osm-token"}, options={"automated_edits_opt_in": "true",
+                 "automated_edits_docs": "https://wiki.openstreetmap.org/wiki/Automated_edits/Example"},
         prelude=(("GET", "/api/0.6/map", reply(200, text=OSM_EMPTY_MAP)),
                  ("PUT", "/api/0.6/changeset/create", reply(200, text="7")),
                  ("PUT", "/api/0.6/changeset/7/close", reply(200, text=""))),
@@ -276,9 +278,8 @@ ERROR_CASES: dict[str, ErrorCase] = {
     "yelp": ErrorCase(
         credentials={"username": "partner", "password": "secret"}, prelude=(), write=("POST", "/v1/ingest/create"),
         throttle=reply(429, {"error": {"code": "TOO_MANY_REQUESTS"}}, headers={"Retry-After": "10"}), retry_after=10.0,
-        auth=reply(401, {"error": {"code": "UNAUTHORIZED", "description": "Bad credentials"}}),
-        validation=reply(400, {"error": {"code": "INVALID_REQUEST", "description": "Invalid business",
-                                         "errors": [{"field": "businesses[0].update.url", "description": "bad url"}]}}),
+        auth=reply(401, {"error": {"code": "UNAUTHORIZED", "message": "Bad credentials"}}),
+        validation=reply(400, {"error": {"code": "INVALID_REQUEST", "message": "businesses[0].update.url: bad url"}}),
         field="url"),
     # Feed partners delivering over HTTPS: the upload answers the same three ways
     **{key: ErrorCase(base_url=f"https://upload.example.com/feeds/{key}", **FEED_CASE)  # type: ignore[arg-type]
@@ -370,7 +371,7 @@ async def test_a_create_pushed_twice_makes_one_listing(platform: str, sandbox_se
     options = dict(options)
     base = options.pop("base_url")
     est = Establishment.model_validate(RECORDS["full"])
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with make_client(10) as client:  # the shared client, with Vitrine's User-Agent
         assert (await client.post(f"{sandbox_server.url}/_sandbox/reset")).status_code == 200
         connector = CONNECTORS[platform](client, base, credentials, options)
         rendering = connector.render(est)
