@@ -42,7 +42,7 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
         "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing"}),
         "yelp": ({"username": "sandbox-yelp", "password": "sandbox-yelp-secret"}, {"base_url": f"{url}/yelp"}),
-        "here": ({"api_key": "sandbox-here-key"}, {"base_url": f"{url}/here"}),
+        "here": ({"api_key": "sandbox-here-key", "app_id": "sandbox-here-app"}, {"base_url": f"{url}/here"}),
         "foursquare": ({"service_key": "sandbox-foursquare-key"}, {"base_url": f"{url}/foursquare"}),
         "tomtom": ({"api_key": "sandbox-tomtom-key"}, {"base_url": f"{url}/tomtom"}),
         # OpenStreetMap is off unless an organisation opts in to automated edits (OSM's code of

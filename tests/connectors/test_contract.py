@@ -242,12 +242,12 @@ ERROR_CASES: dict[str, ErrorCase] = {
         auth=reply(401, text="Couldn't authenticate you"),
         validation=reply(400, text="Latitude 95 out of range", headers={"Error": "Latitude 95 out of range"})),
     "here": ErrorCase(
-        credentials={"api_key": "here-key"}, prelude=(), write=("POST", "/feedback/"),
+        credentials={"api_key": "here-key", "app_id": "here-app"}, prelude=(), write=("POST", "/feedback/"),
         throttle=reply(429, {"title": "Too Many Requests", "status": 429}, headers={"Retry-After": "7"}),
         retry_after=7.0,
         auth=reply(401, {"error": "Unauthorized", "error_description": "apiKey invalid. apiKey not found."}),
         validation=reply(400, {"title": "Bad Request", "status": 400, "cause": "Invalid feedback",
-                               "errors": [{"field": "properties.phone", "message": "is not a phone number"}]}),
+                               "errors": [{"field": "[0].properties.phone", "message": "is not a phone number"}]}),
         field="phone"),
     "foursquare": ErrorCase(
         credentials={"service_key": "fsq-key"}, prelude=(), write=("POST", "/places/suggest/place"),
