@@ -253,7 +253,7 @@ ERROR_CASES: dict[str, ErrorCase] = {
         credentials={"service_key": "fsq-key"}, prelude=(), write=("POST", "/places/suggest/place"),
         throttle=reply(429, {"message": "Rate limit exceeded"}, headers={"Retry-After": "1"}), retry_after=1.0,
         auth=reply(401, {"message": "Invalid request token."}),
-        validation=reply(400, {"message": "Invalid request",
+        validation=reply(400, {"message": "tel: is not a phone number",
                                "errors": [{"field": "tel", "message": "is not a phone number"}]}),
         field="tel"),
     "tomtom": ErrorCase(
