@@ -44,7 +44,8 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
         "yelp": ({"username": "sandbox-yelp", "password": "sandbox-yelp-secret"}, {"base_url": f"{url}/yelp"}),
         "here": ({"api_key": "sandbox-here-key", "app_id": "sandbox-here-app"}, {"base_url": f"{url}/here"}),
         "foursquare": ({"service_key": "sandbox-foursquare-key"}, {"base_url": f"{url}/foursquare"}),
-        "tomtom": ({"api_key": "sandbox-tomtom-key"}, {"base_url": f"{url}/tomtom"}),
+        # the kind schema is agreed with TomTom per customer: the sandbox agrees to this one
+        "tomtom": ({"api_key": "sandbox-tomtom-key"}, {"base_url": f"{url}/tomtom", "feedback_kind": "vitrine_place_v1"}),
         # OpenStreetMap is off unless an organisation opts in to automated edits (OSM's code of
         # conduct); the demo opts in because its "OpenStreetMap" is the local sandbox.
         "osm": ({"access_token": "sandbox-osm-token"},

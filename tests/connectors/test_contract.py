@@ -257,12 +257,13 @@ ERROR_CASES: dict[str, ErrorCase] = {
                                "errors": [{"field": "tel", "message": "is not a phone number"}]}),
         field="tel"),
     "tomtom": ErrorCase(
-        credentials={"api_key": "tomtom-key"}, prelude=(), write=("POST", "/places/feedback/1/reports"),
+        credentials={"api_key": "tomtom-key"}, options={"feedback_kind": "agreed_kind"}, prelude=(),
+        write=("POST", "/maps/orbis/feedback"),
         throttle=reply(429, {"errorText": "Too many requests"}, headers={"Retry-After": "3"}), retry_after=3.0,
-        auth=reply(403, {"errorText": "Forbidden"}),
-        validation=reply(400, {"errorText": "Invalid report", "detailedError": {"code": "BadRequest", "details": [
-            {"code": "InvalidField", "target": "place.phone", "message": "not a phone number"}]}}),
-        field="phone"),
+        auth=reply(403, {"detailedError": {"code": "Forbidden", "message": "You are not allowed to access this endpoint"}}),
+        validation=reply(400, {"errorText": "severity: must be an integer greater than 0", "detailedError": {
+            "code": "BAD_REQUEST", "details": [{"target": "severity", "message": "must be an integer greater than 0"}]}}),
+        field="severity"),
     "bing": ErrorCase(
         credentials={"api_key": "bing-key"},
         prelude=(("POST", "/trustedPartnerApi/v1/GetBusinesses", reply(200, {"OperationStatus": "Success",
