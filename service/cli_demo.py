@@ -40,7 +40,8 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
                       "regain_access_unit_seconds": regain_unit}),
         "apple": ({"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"},
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
-        "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing"}),
+        # the sandbox is Vitrine's reading of the partner API: it "confirms" it by construction
+        "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing", "partner_contract": "confirmed"}),
         "yelp": ({"username": "sandbox-yelp", "password": "sandbox-yelp-secret"}, {"base_url": f"{url}/yelp"}),
         "here": ({"api_key": "sandbox-here-key", "app_id": "sandbox-here-app"}, {"base_url": f"{url}/here"}),
         "foursquare": ({"service_key": "sandbox-foursquare-key"}, {"base_url": f"{url}/foursquare"}),

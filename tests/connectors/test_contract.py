@@ -265,7 +265,7 @@ ERROR_CASES: dict[str, ErrorCase] = {
             "code": "BAD_REQUEST", "details": [{"target": "severity", "message": "must be an integer greater than 0"}]}}),
         field="severity"),
     "bing": ErrorCase(
-        credentials={"api_key": "bing-key"},
+        credentials={"api_key": "bing-key"}, options={"partner_contract": "confirmed"},
         prelude=(("POST", "/trustedPartnerApi/v1/GetBusinesses", reply(200, {"OperationStatus": "Success",
                                                                              "Businesses": []})),),
         write=("POST", "/trustedPartnerApi/v1/CreateBusinesses"),
