@@ -80,7 +80,7 @@ def render_row(partner: FeedPartner, record: Establishment) -> Rendering:
         "telephone": _phone(record.phones.primary, partner.phone_style) if record.phones.primary else "",
         "site_web": record.website or "",
         "email": record.email or "",
-        "categorie": CATEGORIES[record.categories.primary].label_fr,
+        "categorie": CATEGORIES[record.categories.primary].label_fr if record.categories else "",
         "horaires": osm_text(record.hours.regular) or "",
         "fermetures_exceptionnelles": ";".join(closures),
         "statut": STATUTS[record.status],

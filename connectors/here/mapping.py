@@ -78,7 +78,7 @@ def render(record: Establishment) -> Rendering:
         unsupported["hours.special"] = NO_PROPERTY.format("special-hours")
     if comment := status_comment(record):
         payload["comments"] = comment
-    for name, present in (("categories", True), ("description", record.description), ("email", record.email),
+    for name, present in (("categories", record.categories), ("description", record.description), ("email", record.email),
                           ("photos", record.photos)):
         if present:
             unsupported[name] = NO_PROPERTY.format(name if name != "email" else "e-mail")

@@ -118,7 +118,7 @@ def render(record: Establishment) -> Rendering:
 def _categories(record: Establishment, unsupported: dict[str, str]) -> list[str]:
     aliases: list[str] = []
     approximated: list[str] = []
-    for key in [record.categories.primary, *record.categories.additional]:
+    for key in record.category_keys():
         alias, source = yelp_category(key)
         if source != key:
             approximated.append(f"{key} sent as {alias} (its parent {source})")
