@@ -31,7 +31,7 @@ from connectors.base import Rendering
 from connectors.common.special_hours import period_dates
 from connectors.common.status import closed_flag
 from schemas import Establishment
-from schemas.categories import ancestry
+from schemas.categories import ADDED_KEYS, ancestry
 from schemas.establishment import Interval, SpecialHours
 
 MAX_SPECIAL_DATES = 366
@@ -58,7 +58,7 @@ YELP_CATEGORIES: dict[str, str | None] = {
     "optician": "eyewear", "hearing_aid_store": "hearingaidproviders", "medical_supply_store": "medicalsupplies",
     "store": "shopping", "supermarket": "grocery", "clothing_store": "fashion", "restaurant": "restaurants",
     "cafe": "cafes", "office": "professional", "corporate_office": None, "parking": "parking",
-}
+} | {key: None for key in ADDED_KEYS}  # keys added later: their parent's category until mapped
 
 UNSUPPORTED_EMAIL = "Yelp's ingestion API has no e-mail field"
 UNSUPPORTED_DESCRIPTION = "Yelp's ingestion API has no description field (Yelp writes its own 'about')"

@@ -33,7 +33,7 @@ def test_numbers_are_read_with_the_sites_country():
     record = _record(row)
     assert record["phones"]["primary"] == "+3225111234"
     assert record["address"] == {"lines": ["12 rue Oberkampf"], "postal_code": "1000", "locality": "Paris",
-                                 "region": None, "country": "BE"}
+                                 "region": None, "country": "BE", "sub_locality": None}
 
 
 def test_an_invalid_phone_rejects_the_row_naming_the_column_and_cell():
