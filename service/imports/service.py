@@ -32,7 +32,9 @@ from service.establishments.service import Outcome, Source, apply
 from service.establishments.service import plan_contents as plan  # named `plan` here, as the bench times it
 from service.imports import headers, reader
 from service.imports import repository as repo
+from service.imports import values
 from service.imports.cleaning import CleanRow, RowCleaner
+from service.imports.managed import Paths, resolve
 from service.models import ImportRun
 from service.settings import get_settings
 
@@ -52,6 +54,7 @@ class Parsed:
     rows: list[CleanRow] = field(default_factory=list)
     count: int = 0  # rows kept (in `rows`, or handed to the sink)
     store_code_column: headers.Column | None = None
+    paths: Paths | None = None  # the record paths the sheet's columns manage
 
 
 _gc_lock = threading.Lock()
@@ -87,35 +90,43 @@ def _bulk_allocation() -> Iterator[None]:
 
 def read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
               progress: Progress | None = None, compact: bool = False,
-              sink: Callable[[CleanRow], None] | None = None) -> Parsed:
+              sink: Callable[[CleanRow], None] | None = None, default_category: str | None = None) -> Parsed:
     """Read, clean and validate every row; raises reader.ImportFileError for a bad file.
     `compact`: a valid row keeps `content` (its record as JSON-ready dicts, what is written
     and reported) instead of the `Establishment` model, which would double its memory.
     `sink`: each row goes there instead of `Parsed.rows`, and duplicate store codes are left
     for the caller to reject (it holds the rows)."""
     if sink is not None:  # the rows do not stay alive here: nothing for the cyclic GC to walk
-        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink)
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink,
+                          default_category=default_category)
     with _bulk_allocation():
-        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink)
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink,
+                          default_category=default_category)
 
 
 def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
                progress: Progress | None = None, compact: bool = False,
-               sink: Callable[[CleanRow], None] | None = None) -> Parsed:
+               sink: Callable[[CleanRow], None] | None = None, default_category: str | None = None) -> Parsed:
     try:
         checked = headers.check_mapping(mapping)
     except headers.MappingError as exc:
         raise reader.ImportFileError("invalid_mapping", str(exc)) from None
+    if default_category is not None:
+        try:
+            default_category = values.category(default_category)
+        except values.CellError as exc:
+            raise reader.ImportFileError("invalid_default_category", f"default category: {exc}") from None
     wb = reader.open_workbook(data, max_bytes=max_bytes)
     try:
         sheet = reader.find_sheet(wb, checked)
-        cleaner = RowCleaner(sheet.headers.columns, sheet.merges, sheet.formulas)
+        cleaner = RowCleaner(sheet.headers.columns, sheet.merges, sheet.formulas, default_category)
         columns: dict[str, str] = {}
         for column in sheet.headers.columns:  # two 'Téléphone' columns stay two entries
             columns[column.header if column.header not in columns else f"{column.header} ({column.letter})"] = \
                 column.field
         parsed = Parsed(sheet.title, sheet.header_row, columns, sheet.headers.ignored, sheet.notes,
-                        store_code_column=next(c for c in sheet.headers.columns if c.field == "store_code"))
+                        store_code_column=next(c for c in sheet.headers.columns if c.field == "store_code"),
+                        paths=cleaner.managed)
         keep = sink if sink is not None else parsed.rows.append
         skipped: list[int] = []
         shared_hours: dict[int, tuple[Any, Any]] = {}
@@ -256,7 +267,8 @@ class _Spill:
         if row.content is None:
             self.invalid.add(row.row)
         self.codes.add(row)
-        self.file.write(json.dumps([row.row, row.store_code, row.content, row.candidate, row.cleaning, row.errors],
+        self.file.write(json.dumps([row.row, row.store_code, row.content, row.candidate, row.cleaning, row.errors,
+                                    row.managed],
                                    ensure_ascii=False, separators=(",", ":")).encode())
         self.file.write(b"\n")
 
@@ -269,9 +281,9 @@ class _Spill:
         self.file.seek(0)
         chunk: list[CleanRow] = []
         for line in self.file:
-            number, code, content, candidate, cleaning, errors = json.loads(line)
+            number, code, content, candidate, cleaning, errors, managed = json.loads(line)
             chunk.append(CleanRow(row=number, store_code=code, content=content, candidate=candidate,
-                                  cleaning=cleaning, errors=errors))
+                                  cleaning=cleaning, errors=errors, managed=managed))
             if len(chunk) == size:
                 yield chunk
                 chunk = []
@@ -340,23 +352,25 @@ def _row_json(row: CleanRow, outcome: Outcome | None) -> dict[str, Any]:
 
 async def import_workbook(session: AsyncSession, org_id: int, data: bytes, filename: str, *, dry_run: bool,
                           allow_partial: bool, mapping: dict[str, str] | None = None,
-                          progress: Progress | None = None) -> ImportReport:
+                          progress: Progress | None = None, default_category: str | None = None) -> ImportReport:
     """Import one workbook for `org_id` in the caller's transaction and return its report
     (stored as an ImportRun and its rows). An unreadable file gives `outcome: invalid_file`
     and `error`. A report of more than `INLINE_ROWS` rows returns its rejected rows only
     (`rows_complete` false); `rows_page` pages through all of them."""
     with _bulk_allocation(), _Spill() as spill:
         return await _import(session, org_id, data, filename, spill, dry_run=dry_run, allow_partial=allow_partial,
-                             mapping=mapping, progress=progress)
+                             mapping=mapping, progress=progress, default_category=default_category)
 
 
 async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str, spill: _Spill, *, dry_run: bool,
-                  allow_partial: bool, mapping: dict[str, str] | None, progress: Progress | None) -> ImportReport:
+                  allow_partial: bool, mapping: dict[str, str] | None, progress: Progress | None,
+                  default_category: str | None) -> ImportReport:
     import_id = str(uuid.uuid4())
     summary = ImportSummary(dry_run=dry_run, allow_partial=allow_partial, filename=filename)
     try:
         parsed = await asyncio.to_thread(read_rows, data, mapping, max_bytes=get_settings().import_max_bytes,
-                                         progress=progress, compact=True, sink=spill.add)
+                                         progress=progress, compact=True, sink=spill.add,
+                                         default_category=default_category)
     except reader.ImportFileError as exc:
         report = ImportReport(id=import_id, outcome="invalid_file", summary=summary,
                               error=FileError(code=exc.code, message=exc.message))
@@ -370,6 +384,8 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
         outcome = "dry_run"
     elif rejected == parsed.count or (rejected and not allow_partial):
         outcome = "rejected"
+    elif not allow_partial and await _rejected_when_resolved(session, org_id, spill, parsed):
+        outcome = "rejected"  # a row only the stored records can judge (a create without a name…)
     else:
         outcome = "applied"
     complete = parsed.count <= INLINE_ROWS
@@ -383,11 +399,7 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     source = Source("import", import_id)
     written = 0
     for rows in spill.chunks(CHUNK_ROWS):
-        for row in rows:
-            _reject_duplicate(row, spill.codes.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
-        valid = [row for row in rows if row.content is not None]
-        existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
-                                           for_update=not dry_run)
+        valid, existing = await _resolved(session, org_id, rows, spill, parsed, lock=not dry_run)
         outcomes = plan([(row.store_code, row.content) for row in valid], existing)  # type: ignore[misc]
         if outcome == "applied":
             await apply(session, org_id, outcomes, source)
@@ -408,10 +420,35 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     summary.rows = parsed.count
     summary.create, summary.update = counts["create"], counts["update"]
     summary.unchanged, summary.rejected = counts["unchanged"], counts["rejected"]
+    if outcome == "applied" and counts["rejected"] == parsed.count:
+        outcome = run.outcome = "rejected"
     summary.written = outcome == "applied" and counts["create"] + counts["update"] > 0
     body = {"id": import_id, "outcome": outcome, "summary": summary.model_dump(mode="json"), "error": None}
     await repo.finish(session, run, summary=body["summary"], report=body)
     return _report_of({**body, "rows": inline, "rows_complete": complete}, summary)
+
+
+async def _resolved(session: AsyncSession, org_id: int, rows: list[CleanRow], spill: _Spill, parsed: Parsed, *,
+                    lock: bool) -> tuple[list[CleanRow], dict[str, Any]]:
+    """A chunk's valid rows made what is written (managed.resolve), and their stored records."""
+    for row in rows:
+        _reject_duplicate(row, spill.codes.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
+    valid = [row for row in rows if row.content is not None]
+    existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
+                                       for_update=lock)
+    for row in valid:  # absent columns keep the stored values; a create needs a name and an address
+        resolve(row, existing.get(row.store_code), parsed.paths)  # type: ignore[arg-type]
+    return [row for row in valid if row.content is not None], existing
+
+
+async def _rejected_when_resolved(session: AsyncSession, org_id: int, spill: _Spill, parsed: Parsed) -> bool:
+    """Whether a row valid on its own is rejected against the stored records: an atomic import
+    must know before it writes anything."""
+    for rows in spill.chunks(CHUNK_ROWS):
+        valid = sum(1 for row in rows if row.content is not None)
+        if len((await _resolved(session, org_id, rows, spill, parsed, lock=False))[0]) < valid:
+            return True
+    return False
 
 
 async def _store(session: AsyncSession, org_id: int, body: dict[str, Any], data: bytes) -> ImportRun:

@@ -60,7 +60,7 @@ BAD_FILES = {
                      "'Groupe Horizon Santé : liste des sites'"),
     "no recognisable header": (xlsx([["Colonne A", "Colonne B"], ["x", "y"]]), "no_header", "no header row found"),
     "missing required columns": (xlsx([["Nom", "Ville"], ["Clinique", "Paris"]]), "missing_columns",
-                                 "no column for Code établissement / Store code, Adresse / Address, Catégorie"),
+                                 "no column for Code établissement / Store code (recognised: 'Nom', 'Ville')"),
     "header without rows": (sites(), "no_rows", "no site below it"),
     "merged header": (xlsx([BASE_HEADERS, base_row()], build=_merged_header), "merged_cells",
                       "header row 1 has merged cells A1:B1"),
