@@ -103,6 +103,7 @@ class YelpConnector:
         key="yelp",
         name="Yelp",
         channel=Channel.api,
+        requires=frozenset({"categories"}),  # Yelp's ingestion requires a non-empty categories list
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "website", "categories",
                                 "hours.regular", "hours.special"}),
         quota=Quota(10, 1),  # UNVERIFIED: the contract sets it; conservative

@@ -79,7 +79,9 @@ _COUNTRIES = {normalize(k): v for k, v in {
     "UK": "GB", "Angleterre": "GB", "Pays-Bas": "NL", "Netherlands": "NL", "Portugal": "PT", "Andorre": "AD",
     "Andorra": "AD", "Canada": "CA", "États-Unis": "US", "USA": "US", "United States": "US",
     "Guadeloupe": "GP", "Martinique": "MQ", "Guyane": "GF", "La Réunion": "RE", "Réunion": "RE",
-    "Mayotte": "YT", "Nouvelle-Calédonie": "NC", "Polynésie française": "PF", "Maroc": "MA", "Morocco": "MA",
+    "Mayotte": "YT", "Nouvelle-Calédonie": "NC", "Polynésie française": "PF", "Guyane française": "GF",
+    "French Guiana": "GF", "New Caledonia": "NC", "French Polynesia": "PF", "Saint-Pierre-et-Miquelon": "PM",
+    "Saint-Barthélemy": "BL", "Saint-Martin": "MF", "Wallis-et-Futuna": "WF", "Wallis and Futuna": "WF", "Maroc": "MA", "Morocco": "MA",
     "Tunisie": "TN", "Algérie": "DZ",
 }.items()}
 
