@@ -22,7 +22,7 @@ from service.imports.router import router as imports_router
 from service.platforms.router import router as platforms_router
 from service.campaigns.router import router as campaigns_router
 from service.sync.router import router as sync_router
-from service.sync.runtime import sync_runtime
+from service.runtime import sync_runtime
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
