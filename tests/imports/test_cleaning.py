@@ -244,3 +244,15 @@ def test_any_cell_type_in_any_column_gives_errors_never_a_traceback():
         assert row.record is None and row.errors
         assert all(e["column"] in headers for e in row.errors if e["column"])
     json.dumps([(r.candidate, r.cleaning, r.errors) for r in parsed.rows], allow_nan=False)
+
+
+def test_a_date_that_does_not_fit_the_status_names_its_column_and_cell():
+    row = clean_one({"Statut": "Ouvert", "Date de réouverture": "01/09/2026"})
+    [error] = row.errors
+    assert (error["column"], error["field"], error["cell"]) == ("Date de réouverture", "reopen_date", "H2")
+    assert error["message"] == "reopen_date only applies to status closed_temporarily"
+
+
+def test_an_opening_date_in_the_past_is_kept_as_the_date_the_business_opened():
+    row = clean_one({"Date d'ouverture": "02/03/1998"})
+    assert row.errors == [] and row.record.opening_date.isoformat() == "1998-03-02"
