@@ -37,7 +37,7 @@ CLEARABLE = frozenset({
     "categories.additional", "labels", "photos", "hours.special", "address.sub_locality", "address.region",
 })
 _FIELD_PATHS = {"geo.lat": "geo", "geo.lng": "geo", "hours": "hours.regular", "hours.closures": "hours.special",
-                "label": "labels", "categories.primary": "categories"}
+                "label": "labels"}
 
 
 def managed_path(target: str) -> str | None:

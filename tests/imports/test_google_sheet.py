@@ -66,3 +66,12 @@ async def test_a_new_site_in_a_partial_sheet_is_rejected_naming_what_it_lacks(se
     assert row["action"] == "rejected" and report["outcome"] == "rejected"
     assert [e["field"] for e in row["errors"]] == ["name", "address.lines", "address.locality"]
     assert row["errors"][0]["message"].startswith("new site 'NEW-1': the file has no Nom / Name column")
+
+
+async def test_a_primary_category_column_alone_keeps_the_additional_ones(session_factory, org_id):
+    await run_import(session_factory, org_id, google_sheet())
+    report = await run_import(session_factory, org_id, xlsx([["Store code", "Primary category"],
+                                                            ["PAR-001", "Hospital"]]))
+    assert [c["field"] for c in report["rows"][0]["changes"]] == ["categories.primary"]
+    after = await _stored(session_factory, org_id, "PAR-001")
+    assert after["categories"] == {"primary": "hospital", "additional": ["radiology", "physiotherapist"]}
