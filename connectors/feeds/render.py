@@ -89,7 +89,7 @@ def render_row(partner: FeedPartner, record: Establishment) -> Rendering:
         unsupported["address"] = "the region has no column (postal code and town are sent)"
     if record.phones.additional:
         unsupported["phones.additional"] = "one phone column: only the primary number is sent"
-    if record.categories.additional:
+    if record.categories and record.categories.additional:
         unsupported["categories"] = "one category column: only the primary category is sent"
     if record.description:
         unsupported["description"] = "the feed has no description column"

@@ -86,3 +86,17 @@ def test_every_declared_requirement_is_one_the_engine_knows():
     declared = {key: cls.info.requires for key, cls in CONNECTORS.items() if cls.info.requires}
     assert declared == {p: frozenset({"categories"}) for p in ("google", "apple", "bing", "yelp")}
     assert set().union(*declared.values()) <= set(REQUIREMENTS)
+
+
+def test_every_platform_renders_a_site_without_a_category():
+    from connectors.registry import CONNECTORS, render
+    from schemas import Establishment
+    from tests.establishments.factories import record
+
+    site = Establishment.model_validate({**record(), "categories": None})
+    for key, cls in CONNECTORS.items():
+        rendering = render(key, site)  # what campaign previews and manual channels call
+        if "categories" in cls.info.requires:
+            assert rendering.payload == {} and "add a primary category" in rendering.unsupported["categories"]
+        elif cls.info.follows is None:  # a derived platform renders nothing of its own
+            assert rendering.payload, key  # published without a category
