@@ -20,7 +20,7 @@ from service.errors import loc_path
 from service.imports import values as v
 from service.imports import when
 from service.imports.headers import Column
-from service.imports.managed import PLACEHOLDER, Paths, infer_category
+from service.imports.managed import Paths, infer_category, with_placeholders
 from service.imports.reader import MAX_CELL_CHARS, Merge, cell_ref
 
 EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
@@ -378,7 +378,7 @@ class RowCleaner:
     def validate(self, r: CleanRow) -> None:
         """Set `r.record`, or add the model's errors (those not already reported by cleaning)."""
         try:
-            record = Establishment.model_validate(self._with_hours_model(self._placeholders(r.candidate)))
+            record = Establishment.model_validate(self._with_hours_model(with_placeholders(r.candidate)))
         except ValidationError as exc:
             for error in exc.errors():
                 self._model_error(r, error)
@@ -391,17 +391,6 @@ class RowCleaner:
                 r.log(col, path, raw, value)
             r.candidate = {}  # the record says it all; keeps a big import's memory (and GC) small
         r.raw, r.deferred, r.failed = {}, [], set()
-
-    @staticmethod
-    def _placeholders(candidate: dict[str, Any]) -> dict[str, Any]:
-        """Required fields the row does not give: placeholders, so that the rest is validated. They
-        are never written: the row does not manage them (a create without them is rejected)."""
-        address = candidate["address"]
-        if "name" in candidate and address["lines"] and "locality" in address:
-            return candidate
-        address = {**address, "lines": address["lines"] or [PLACEHOLDER],
-                   "locality": address.get("locality", PLACEHOLDER)}
-        return {**candidate, "name": candidate.get("name", PLACEHOLDER), "address": address}
 
     def _with_hours_model(self, candidate: dict[str, Any]) -> dict[str, Any]:
         """The candidate with its hours as an already validated `Hours`, when an earlier row had

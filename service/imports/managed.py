@@ -40,6 +40,16 @@ _FIELD_PATHS = {"geo.lat": "geo", "geo.lng": "geo", "hours": "hours.regular", "h
                 "label": "labels"}
 
 
+def with_placeholders(candidate: dict[str, Any]) -> dict[str, Any]:
+    """The candidate with placeholders for the required fields the row does not give, so that
+    the rest is validated. They are never written: the row does not manage them (`resolve`)."""
+    address = candidate["address"]
+    if "name" in candidate and address["lines"] and "locality" in address:
+        return candidate
+    address = {**address, "lines": address["lines"] or [PLACEHOLDER], "locality": address.get("locality", PLACEHOLDER)}
+    return {**candidate, "name": candidate.get("name", PLACEHOLDER), "address": address}
+
+
 def managed_path(target: str) -> str | None:
     """The record path a column target manages (None for the store code)."""
     if target == "store_code":
