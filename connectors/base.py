@@ -83,6 +83,7 @@ class PlatformInfo:
     options: tuple[str, ...] = ()  # names of the non-secret settings (account id, page id…)
     notes: str = ""
     follows: str | None = None  # Channel.derived: the platform whose status this one mirrors
+    requires: frozenset[str] = frozenset()  # record fields without which no push is tried (REQUIREMENTS)
 
     def missing_credentials(self, given: Mapping[str, Any]) -> list[str]:
         """The credentials still needed (those of the nearest complete set), or [] when enough."""
@@ -91,6 +92,20 @@ class PlatformInfo:
         if not sets or any(set(s) <= present for s in sets):
             return []
         return min(([n for n in s if n not in present] for s in sets), key=len)
+
+
+# What a platform may declare in `PlatformInfo.requires`, and what the person must do when the
+# record lacks it: the sync engine marks the target `action_required` with this reason before
+# any request (the record stays valid; only that platform waits for it).
+REQUIREMENTS: dict[str, tuple[Any, str]] = {
+    "categories": (lambda record: record.categories is not None, "add a primary category"),
+}
+
+
+def unmet_requirements(info: PlatformInfo, record: Establishment) -> str | None:
+    """The reason a push of `record` to this platform cannot be tried, or None."""
+    missing = [REQUIREMENTS[name][1] for name in sorted(info.requires) if not REQUIREMENTS[name][0](record)]
+    return f"{info.name} needs more before it can publish this site: {'; '.join(missing)}" if missing else None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ To add a platform, write `connectors/<key>/` (see `connectors/base.py`) and add 
 """
 
 from connectors.apple.connector import AppleConnector
-from connectors.base import Connector, FeedConnector, PlatformInfo, Rendering
+from connectors.base import Connector, FeedConnector, PlatformInfo, Rendering, unmet_requirements
 from connectors.bing.connector import BingConnector
 from connectors.facebook.connector import FacebookConnector
 from connectors.feeds.connector import FEED_CONNECTORS
@@ -36,8 +36,11 @@ CONNECTORS: dict[str, type[Connector] | type[FeedConnector]] = {
 
 
 def render(key: str, record: Establishment) -> Rendering:
-    """What `key` would be sent for `record`: rendering is pure, so no client or credentials."""
+    """What `key` would be sent for `record`: rendering is pure, so no client or credentials. A
+    record the platform cannot take (`PlatformInfo.requires`) renders as nothing, with the reason."""
     cls = CONNECTORS[key]
+    if (reason := unmet_requirements(cls.info, record)) is not None:
+        return Rendering({}, {name: reason for name in sorted(cls.info.requires)})
     return cls(None, cls.info.default_base_url, {}, {}).render(record)  # type: ignore[arg-type]
 
 

@@ -166,6 +166,8 @@ class Hours(Model):
 class Address(Model):
     lines: list[AddressLine] = Field(min_length=1, max_length=5)
     postal_code: PostalCode | None = None
+    sub_locality: Locality | None = Field(default=None, description="District or neighbourhood "
+                                          "(Google's `sublocality`), e.g. Les Abymes' Raizet")
     locality: Locality
     region: Region | None = None
     country: str = Field(default="FR", description="ISO 3166-1 alpha-2 country code")
@@ -274,6 +276,29 @@ class Photo(Model):
     caption: Caption | None = None
 
 
+# Overseas France: each territory has its own numbering plan (ITU region), known by the first
+# three digits of its postal code. A national number of a site in Guadeloupe (0590…) is +590,
+# not a metropolitan +33 number. Source: ARCEP numbering plan and La Poste's postal codes
+# (971 Guadeloupe, 972 Martinique, 973 Guyane, 974 La Réunion, 975 Saint-Pierre-et-Miquelon,
+# 976 Mayotte, 977 Saint-Barthélemy, 978 Saint-Martin, 986 Wallis-et-Futuna, 987 Polynésie
+# française, 988 Nouvelle-Calédonie).
+OVERSEAS_POSTAL_PREFIXES: dict[str, str] = {
+    "971": "GP", "972": "MQ", "973": "GF", "974": "RE", "975": "PM", "976": "YT", "977": "BL", "978": "MF",
+    "986": "WF", "987": "PF", "988": "NC",
+}
+
+
+def phone_region(country: str, postal_code: Any) -> str:
+    """The numbering plan national numbers of a site are read in: the overseas territory its
+    French postal code names (9710x is Guadeloupe even with country FR), else its country."""
+    if country in ("FR", *OVERSEAS_POSTAL_PREFIXES.values()) and postal_code is not None:
+        code = str(postal_code).replace(" ", "")
+        territory = OVERSEAS_POSTAL_PREFIXES.get(code[:3]) if len(code) == 5 else None
+        if territory:
+            return territory
+    return country
+
+
 def normalize_phone(value: Any, region: str) -> Any:
     """E.164 for anything phonenumbers can read with `region` as default; else unchanged
     (the strict validator then names the field and the reason)."""
@@ -328,13 +353,17 @@ class EstablishmentFields(Model):
     name: Name
     status: Status = Status.open
     reopen_date: date | None = None
-    opening_date: date | None = None
+    opening_date: date | None = Field(default=None, description=(
+        "The date the business opened (Google's `openInfo.openingDate`), or will open when the status "
+        "is opening_soon"))
     address: Address
     geo: Geo | None = None
     phones: Phones = Field(default_factory=Phones)
     website: WebUrl | None = None
     email: Email | None = None
-    categories: Categories
+    categories: Categories | None = Field(
+        default=None, description="Optional: platforms that need a category (Google, Apple) show the site "
+                                  "`action_required` until one is given; the others publish without it.")
     description: Description | None = None
     hours: Hours = Field(default_factory=Hours)
     photos: list[Photo] = Field(default_factory=list, max_length=50)
@@ -349,9 +378,11 @@ class EstablishmentFields(Model):
         address = data.get("address")
         region = "FR"
         if isinstance(address, dict) and isinstance(address.get("country"), str):
-            region = address["country"].strip().upper() or "FR"
+            region = phone_region(address["country"].strip().upper() or "FR", address.get("postal_code"))
+        elif isinstance(address, dict):
+            region = phone_region("FR", address.get("postal_code"))
         elif isinstance(address, Address):
-            region = address.country
+            region = phone_region(address.country, address.postal_code)
         phones = dict(data["phones"])
         if "primary" in phones:
             phones["primary"] = normalize_phone(phones["primary"], region)
@@ -368,9 +399,7 @@ class EstablishmentFields(Model):
     def _status_dates(self) -> EstablishmentFields:
         if self.reopen_date and self.status != Status.closed_temporarily:
             raise ValueError("reopen_date only applies to status closed_temporarily")
-        if self.opening_date and self.status != Status.opening_soon:
-            raise ValueError("opening_date only applies to status opening_soon")
-        return self
+        return self  # opening_date: the date the business opened, or will (opening_soon); kept either way
 
 
 class _Keyed(Model):
@@ -383,6 +412,10 @@ class Establishment(EstablishmentFields, _Keyed):
     def content(self) -> dict[str, Any]:
         """JSON-ready dict of everything but the key: what revisions store and diff."""
         return self.model_dump(mode="json", exclude={"store_code"})
+
+    def category_keys(self) -> list[str]:
+        """Primary first, then the additional ones; empty when the record has no category."""
+        return [self.categories.primary, *self.categories.additional] if self.categories else []
 
 
 class EstablishmentPublic(Establishment):

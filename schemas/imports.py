@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_serializer
 
 from schemas.diff import FieldChange
 
@@ -30,6 +30,16 @@ class CleaningStep(_Report):
     field: str = Field(description="Canonical field path, e.g. phones.primary")
     from_: Any = Field(alias="from")
     to: Any
+    note: str | None = Field(default=None, description=(
+        "What happened when no value was rewritten: a category inferred from the name or the file's "
+        "default, an empty cell that cleared a field or was not taken as a value, a day with no hours given"))
+
+    @model_serializer(mode="wrap")
+    def _without_empty_note(self, handler: Any) -> dict[str, Any]:
+        out: dict[str, Any] = handler(self)
+        if out.get("note") is None:
+            out.pop("note", None)
+        return out
 
 
 class RowError(_Report):

@@ -11,7 +11,7 @@ connector then sends the id of the nearest ancestor that has one (`schemas.categ
 and the sync status says so. Every root key has an id, so every key resolves.
 """
 
-from schemas.categories import ancestry
+from schemas.categories import ADDED_KEYS, ancestry
 
 APPLE_CATEGORIES: dict[str, str | None] = {
     # Hospitals and clinics
@@ -73,7 +73,7 @@ APPLE_CATEGORIES: dict[str, str | None] = {
     "office": "business.office",
     "corporate_office": None,  # -> office
     "parking": "travel.parking",
-}
+} | {key: None for key in ADDED_KEYS}  # keys added later: their parent's category until mapped
 
 
 def apple_category(key: str) -> tuple[str, str]:

@@ -141,6 +141,7 @@ class AppleConnector:
         channel=Channel.api,
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "phones.additional", "website",
                                 "categories", "description", "hours.regular", "hours.special"}),
+        requires=frozenset({"categories"}),  # Apple's locationDetails require categories
         quota=Quota(15, 1),
         location_quota=None,
         typical_delay=timedelta(minutes=15),

@@ -141,6 +141,7 @@ class BingConnector:
         key="bing",
         name="Bing Places for Business",
         channel=Channel.api,
+        requires=frozenset({"categories"}),  # Bing Places' business record requires Categories
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "website", "categories",
                                 "hours.regular", "hours.special"}),
         quota=Quota(10, 5),  # UNVERIFIED

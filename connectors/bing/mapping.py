@@ -69,7 +69,7 @@ def render(record: Establishment) -> Rendering:
         payload["PhoneNumber"] = numbers[0]
     if len(numbers) > 1:
         unsupported["phones.additional"] = f"Bing takes one phone number: {', '.join(numbers[1:])} not sent"
-    payload["Categories"] = [_category(key) for key in [record.categories.primary, *record.categories.additional]]
+    payload["Categories"] = [_category(key) for key in record.category_keys()]
     if record.geo is not None:
         payload["Latitude"] = round(record.geo.lat, 7)
         payload["Longitude"] = round(record.geo.lng, 7)

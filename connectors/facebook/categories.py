@@ -35,6 +35,7 @@ so every key resolves. Choices:
 from __future__ import annotations
 
 from connectors.common.categories import PlatformCategory as C
+from schemas.categories import ADDED_KEYS
 
 FACEBOOK_CATEGORIES: dict[str, C | None] = {
     # Hospitals and clinics
@@ -96,4 +97,4 @@ FACEBOOK_CATEGORIES: dict[str, C | None] = {
     "office": C("177721448951559", "Workplace & Office"),
     "corporate_office": C("152142351517013", "Corporate Office"),
     "parking": C("200027430011994", "Parking"),
-}
+} | {key: None for key in ADDED_KEYS}  # keys added later: their parent's category until mapped

@@ -60,7 +60,7 @@ def render(record: Establishment) -> Rendering:
         payload["website"] = record.website
     payload["emails"] = [record.email] if record.email else []
 
-    categories, note = category_ids([record.categories.primary, *record.categories.additional], FACEBOOK_CATEGORIES,
+    categories, note = category_ids(record.category_keys(), FACEBOOK_CATEGORIES,
                                     platform="Facebook", limit=MAX_CATEGORIES)
     if categories:
         payload["category_list"] = categories

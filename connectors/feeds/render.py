@@ -80,7 +80,7 @@ def render_row(partner: FeedPartner, record: Establishment) -> Rendering:
         "telephone": _phone(record.phones.primary, partner.phone_style) if record.phones.primary else "",
         "site_web": record.website or "",
         "email": record.email or "",
-        "categorie": CATEGORIES[record.categories.primary].label_fr,
+        "categorie": CATEGORIES[record.categories.primary].label_fr if record.categories else "",
         "horaires": osm_text(record.hours.regular) or "",
         "fermetures_exceptionnelles": ";".join(closures),
         "statut": STATUTS[record.status],
@@ -89,7 +89,7 @@ def render_row(partner: FeedPartner, record: Establishment) -> Rendering:
         unsupported["address"] = "the region has no column (postal code and town are sent)"
     if record.phones.additional:
         unsupported["phones.additional"] = "one phone column: only the primary number is sent"
-    if record.categories.additional:
+    if record.categories and record.categories.additional:
         unsupported["categories"] = "one category column: only the primary category is sent"
     if record.description:
         unsupported["description"] = "the feed has no description column"

@@ -32,6 +32,7 @@ nearest ancestor's category is sent and the sync status says so. Every root has 
 from __future__ import annotations
 
 from connectors.common.categories import PlatformCategory as C
+from schemas.categories import ADDED_KEYS
 
 FOURSQUARE_CATEGORIES: dict[str, C | None] = {
     # Hospitals and clinics
@@ -93,4 +94,4 @@ FOURSQUARE_CATEGORIES: dict[str, C | None] = {
     "office": C("4bf58dd8d48988d124941735", "Business and Professional Services > Office"),
     "corporate_office": None,  # -> office
     "parking": C("4c38df4de52ce0d596b336e1", "Travel and Transportation > Parking"),
-}
+} | {key: None for key in ADDED_KEYS}  # keys added later: their parent's category until mapped

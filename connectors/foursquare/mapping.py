@@ -60,7 +60,7 @@ def render(record: Establishment) -> Rendering:
         payload["website"] = record.website
     if record.email:
         payload["email"] = record.email
-    categories, note = category_ids([record.categories.primary, *record.categories.additional], FOURSQUARE_CATEGORIES,
+    categories, note = category_ids(record.category_keys(), FOURSQUARE_CATEGORIES,
                                     platform="Foursquare", limit=MAX_CATEGORIES)
     if categories:
         payload["categories"] = categories

@@ -20,67 +20,10 @@ from schemas.categories import CATEGORIES, ancestry
 
 PREFIX = "categories/"
 
-GCIDS: dict[str, str | None] = {
-    # Hospitals and clinics
-    "hospital": "gcid:hospital",
-    "general_hospital": "gcid:general_hospital",
-    "university_hospital": "gcid:university_hospital",
-    "private_clinic": "gcid:private_hospital",  # a French "clinique privée" is a private hospital
-    "psychiatric_hospital": "gcid:psychiatric_hospital",
-    "rehabilitation_center": "gcid:rehabilitation_center",
-    "maternity": "gcid:maternity_hospital",
-    "cancer_center": "gcid:cancer_treatment_center",
-    "emergency_room": "gcid:emergency_room",  # displayed "Emergency department"
-    "day_surgery": "gcid:surgical_center",  # displayed "Surgical clinic" / "Surgical center"
-    "dialysis_center": "gcid:dialysis_center",
-    "nursing_home": "gcid:nursing_home",
-    "palliative_care": "gcid:hospice",  # Google's French label: soins palliatifs
-    # Outpatient medicine
-    "medical_center": "gcid:medical_center",
-    "health_center": None,  # maison de santé: no Google equivalent -> medical_center
-    "general_practitioner": "gcid:general_practitioner",
-    "specialist_doctor": "gcid:doctor",  # Google has no generic "medical specialist"
-    "cardiologist": "gcid:cardiologist",
-    "dermatologist": "gcid:dermatologist",
-    "gynecologist": "gcid:gynecologist",
-    "ophthalmologist": "gcid:ophthalmologist",
-    "pediatrician": "gcid:pediatrician",
-    "psychiatrist": "gcid:psychiatrist",
-    "orthopedic_surgeon": "gcid:orthopedic_surgeon",
-    "physiotherapist": "gcid:physiotherapist",
-    "nurse": None,  # cabinet infirmier: "Nursing agency" is a staffing agency -> medical_center
-    "midwife": "gcid:midwife",
-    "sleep_clinic": "gcid:sleep_clinic",
-    "vaccination_center": None,  # no Google category -> medical_center
-    "occupational_health": "gcid:occupational_health_service",
-    # Dental
-    "dental_clinic": "gcid:dental_clinic",
-    "dentist": "gcid:dentist",
-    "orthodontist": "gcid:orthodontist",
-    # Imaging
-    "medical_imaging": "gcid:medical_diagnostic_imaging_center",
-    "radiology": "gcid:radiologist",
-    "mri_center": "gcid:mri_center",
-    "nuclear_medicine": None,  # no Google category -> medical_imaging
-    # Laboratories
-    "medical_laboratory": "gcid:medical_lab",
-    "blood_collection_center": "gcid:blood_testing_service",
-    "blood_donation": "gcid:blood_donation_center",
-    # Pharmacy and care products
-    "pharmacy": "gcid:pharmacy",
-    "optician": "gcid:optician",
-    "hearing_aid_store": "gcid:hearing_aid_store",
-    "medical_supply_store": "gcid:medical_supply_store",
-    # Retail and services
-    "store": "gcid:store",
-    "supermarket": "gcid:supermarket",
-    "clothing_store": "gcid:clothing_store",
-    "restaurant": "gcid:restaurant",
-    "cafe": "gcid:cafe",
-    "office": None,  # no generic "Office" on Google -> SUBSTITUTES
-    "corporate_office": "gcid:corporate_office",
-    "parking": "gcid:parking_lot",
-}
+# The gcid of every canonical key lives with the key (schemas/categories.py); None where Google has
+# no category that means the same thing (health_center, nurse, vaccination_center, nuclear_medicine:
+# their parent's is sent; office: SUBSTITUTES).
+GCIDS: dict[str, str | None] = {key: category.gcid for key, category in CATEGORIES.items()}
 
 # Keys with no Google category and no ancestor that has one: the canonical key whose
 # category stands in for them.

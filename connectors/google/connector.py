@@ -92,6 +92,7 @@ class GoogleConnector:
             "name", "status", "address", "geo", "phones.primary", "phones.additional", "website",
             "categories", "description", "hours.regular", "hours.special",
         }),
+        requires=frozenset({"categories"}),  # a primaryCategory is required to create a location
         quota=Quota(300, 60),
         location_quota=Quota(10, 60),
         # Google documents no delay: edits go live "after review", minutes to days. Three days is

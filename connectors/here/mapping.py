@@ -82,7 +82,7 @@ def render(record: Establishment) -> Rendering:
              status_comment(record) or ""]
     if details := " ".join(n for n in notes if n):
         payload["details"] = details
-    for name, present in (("categories", True), ("description", record.description), ("photos", record.photos)):
+    for name, present in (("categories", record.categories), ("description", record.description), ("photos", record.photos)):
         if present:
             unsupported[name] = NO_PROPERTY.format(name)
     return Rendering(payload=payload, unsupported=unsupported)

@@ -127,7 +127,7 @@ def _address(record: Establishment, tags: dict[str, str], unsupported: dict[str,
 def _categories(record: Establishment, unsupported: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     notes: list[str] = []
-    for key in [record.categories.primary, *record.categories.additional]:
+    for key in record.category_keys():
         tags, source = osm_tags(key)
         if source != key:
             notes.append(f"{key} sent as its parent {source}")

@@ -23,7 +23,7 @@ Choices (UNVERIFIED against current OSM practice where noted, check the wiki bef
 
 from __future__ import annotations
 
-from schemas.categories import ancestry
+from schemas.categories import ADDED_KEYS, ancestry
 
 _HOSPITAL = {"amenity": "hospital", "healthcare": "hospital"}
 _CLINIC = {"amenity": "clinic", "healthcare": "clinic"}
@@ -96,7 +96,7 @@ OSM_TAGS: dict[str, dict[str, str] | None] = {
     "office": {"office": "yes"},
     "corporate_office": {"office": "company"},
     "parking": {"amenity": "parking"},
-}
+} | {key: None for key in ADDED_KEYS}  # keys added later: their parent's category until mapped
 
 # Keys whose value says what the feature is: a permanently closed place keeps them behind the
 # `disused:` lifecycle prefix, and the duplicate search matches on them.

@@ -61,7 +61,7 @@ def render(record: Establishment) -> Rendering:
         unsupported["status"] = "TomTom has no 'opening soon' status: sent as TEMPORARILY_CLOSED"
     if record.hours.special:
         unsupported["hours.special"] = NO_FIELD.format("special-hours")
-    for name, present in (("categories", True), ("description", record.description), ("email", record.email),
+    for name, present in (("categories", record.categories), ("description", record.description), ("email", record.email),
                           ("photos", record.photos)):
         if present:
             unsupported[name] = NO_FIELD.format(name)

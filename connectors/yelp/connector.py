@@ -104,6 +104,7 @@ class YelpConnector:
         key="yelp",
         name="Yelp",
         channel=Channel.api,
+        requires=frozenset({"categories"}),  # Yelp's ingestion requires a non-empty categories list
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "website", "categories",
                                 "hours.regular"}),
         quota=Quota(2500, 1800),  # documented: 2,500 requests per 30 minutes per endpoint

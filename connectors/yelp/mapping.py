@@ -39,7 +39,7 @@ from connectors.base import Rendering
 from connectors.common.address import parse_lines
 from connectors.common.subdivisions import subdivision_code
 from schemas import Establishment
-from schemas.categories import ancestry
+from schemas.categories import ADDED_KEYS, ancestry
 from schemas.establishment import Interval, Status
 
 IDENTITY_KEYS = ("partner_business_id", "matching_criteria")  # sent with every call; not update fields
@@ -73,7 +73,7 @@ YELP_CATEGORIES: dict[str, str | None] = {
     "optician": "eyewear", "hearing_aid_store": "hearingaidproviders", "medical_supply_store": "medicalsupplies",
     "store": "shopping", "supermarket": "grocery", "clothing_store": "fashion", "restaurant": "restaurants",
     "cafe": "cafes", "office": "professional", "corporate_office": None, "parking": "parking",
-}
+} | {key: None for key in ADDED_KEYS}  # keys added later: their parent's category until mapped
 
 UNSUPPORTED_EMAIL = "Yelp's ingestion API has no e-mail field"
 UNSUPPORTED_DESCRIPTION = "Yelp's ingestion API has no description field (Yelp writes its own 'about')"
@@ -144,7 +144,7 @@ def _line(text: str, key: str, unsupported: dict[str, str]) -> str:
 def _categories(record: Establishment, unsupported: dict[str, str]) -> list[str]:
     aliases: list[str] = []
     approximated: list[str] = []
-    for key in [record.categories.primary, *record.categories.additional]:
+    for key in record.category_keys():
         alias, source = yelp_category(key)
         if source != key:
             approximated.append(f"{key} sent as {alias} (its parent {source})")

@@ -30,7 +30,8 @@ def parse_mapping(values: list[str]) -> dict[str, str] | None:
 
 
 async def run_import(ctx: Context, org_id: int, path: Path, *, dry_run: bool, allow_partial: bool,
-                     mapping: dict[str, str] | None, show_progress: bool) -> dict[str, Any]:
+                     mapping: dict[str, str] | None, show_progress: bool,
+                     default_category: str | None = None) -> dict[str, Any]:
     from service.imports.service import import_workbook
 
     data = path.read_bytes()
@@ -44,7 +45,8 @@ async def run_import(ctx: Context, org_id: int, path: Path, *, dry_run: bool, al
 
         async with ctx.session() as session:
             report = await import_workbook(session, org_id, data, path.name, dry_run=dry_run,
-                                           allow_partial=allow_partial, mapping=mapping, progress=advance)
+                                           allow_partial=allow_partial, mapping=mapping, progress=advance,
+                                           default_category=default_category)
     return report.to_json()
 
 
@@ -74,6 +76,10 @@ def import_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
     allow_partial: Annotated[bool, typer.Option("--allow-partial", help="Import the valid rows even if others are rejected.")] = False,
     map_: Annotated[list[str], typer.Option("--map", help="'Excel header=field', repeatable")] = [],  # noqa: B006
+    default_category: Annotated[str | None, typer.Option(
+        "--default-category", metavar="KEY",
+        help="Category of the rows that have none (after inference from unambiguous names); a key or a "
+             "label of docs/categories.md. Fills only records without a category.")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Import establishments from an Excel workbook (matched by store code)."""
@@ -81,7 +87,7 @@ def import_command(
 
     async def go(ctx: Context, org_id: int) -> dict[str, Any]:
         return await run_import(ctx, org_id, file, dry_run=dry_run, allow_partial=allow_partial, mapping=mapping,
-                                show_progress=not as_json)
+                                show_progress=not as_json, default_category=default_category)
 
     report = guard(with_org(org, go, create=True))
     if report["outcome"] == "invalid_file":

@@ -20,11 +20,12 @@ from service.errors import loc_path
 from service.imports import values as v
 from service.imports import when
 from service.imports.headers import Column
+from service.imports.managed import Paths, infer_category, with_placeholders
 from service.imports.reader import MAX_CELL_CHARS, Merge, cell_ref
 
 EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
                           "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
-_LINES = ("address.line1", "address.line2", "address.line3")
+_LINES = ("address.line1", "address.line2", "address.line3", "address.line4", "address.line5")
 _PHOTO_KINDS = {"photos": "other", "photos.logo": "logo", "photos.cover": "cover",
                 "photos.exterior": "exterior", "photos.interior": "interior"}
 
@@ -58,11 +59,16 @@ class CleanRow:
     deferred: list[tuple[Column, str, Any, int | None]] = field(default_factory=list)  # logged once valid
     record: Establishment | None = None
     content: dict[str, Any] | None = None  # the import's compact form of `record` (read_rows(compact=True))
+    managed: int = 0  # the record paths this row manages, a bitmask over `Paths` (see managed.py)
 
     def fail(self, col: Column | None, path: str, message: str, cell: str | None = None) -> None:
         self.failed.add(path)
         self.errors.append({"column": col.header if col else None, "field": path or None,
                             "cell": cell or (cell_ref(col.index, self.row) if col else None), "message": message})
+
+    def note(self, col: Column, path: str, raw: Any, to: Any, note: str) -> None:
+        """A step worth saying even when nothing was rewritten (inferred, not given, cleared)."""
+        self.cleaning.append({"column": col.header, "field": path, "from": v.display(raw), "to": to, "note": note})
 
     def log(self, col: Column, path: str, raw: Any, to: Any, shown: Any = None) -> None:
         if shown is not None or v.text(raw) != v.text(to):
@@ -71,8 +77,13 @@ class CleanRow:
 
 
 class RowCleaner:
-    def __init__(self, columns: list[Column], merges: list[Merge], formulas: dict[int, dict[int, str]]):
+    def __init__(self, columns: list[Column], merges: list[Merge], formulas: dict[int, dict[int, str]],
+                 default_category: str | None = None):
+        """`default_category`: the key a row without one gets (after inference from its name)."""
         self.columns = columns
+        self.managed = Paths(columns)
+        self.default_category = default_category
+        self.name_column = next((c for c in columns if c.field == "name"), None)
         self.formulas = formulas
         self.by_index = {c.index: c for c in columns}
         self.merges: dict[int, list[tuple[Merge, Column]]] = {}
@@ -126,6 +137,7 @@ class RowCleaner:
                    "(Excel: Merge & Center > Unmerge Cells)", cell=merge.ref)
         if not r.raw and not r.errors:
             return None
+        r.managed = self.managed.row_mask(r.raw)
         self._fields(r)
         return r
 
@@ -192,7 +204,8 @@ class RowCleaner:
             r.log(col, "address.lines", raw, "\n".join(parts))
             lines.extend(parts)
         address: dict[str, Any] = {"lines": lines, "country": region}
-        for target, key in (("address.locality", "locality"), ("address.region", "region")):
+        for target, key in (("address.locality", "locality"), ("address.region", "region"),
+                            ("address.sub_locality", "sub_locality")):
             if (value := self._one(r, target, v.line)) is not None:
                 address[key] = value
         if (code := self._one(r, "address.postal_code", v.postal_code, region)) is not None:
@@ -247,10 +260,29 @@ class RowCleaner:
                 continue
             r.log(col, "categories.additional", raw, ", ".join(keys))
             extra.extend(k for k in keys if k != primary and k not in extra)
+        if primary is None and "categories.primary" not in r.failed:
+            primary = self._fill_category(r)
         if primary is not None:
-            r.candidate["categories"] = {"primary": primary, "additional": extra}
+            r.candidate["categories"] = {"primary": primary, "additional": [k for k in extra if k != primary]}
         elif extra and "categories.primary" not in r.failed:
             r.candidate["categories"] = {"additional": extra}
+
+    def _fill_category(self, r: CleanRow) -> str | None:
+        """A category for a row without one: inferred from an unambiguous name, else the file's
+        default. Said in the cleaning log; it only fills a record that has none (managed.py)."""
+        name = r.candidate.get("name")
+        key = infer_category(name) if name else None
+        col = self.name_column
+        if key is not None and col is not None:
+            r.note(col, "categories.primary", name, key, f"category inferred from the name: {key}")
+        elif self.default_category is not None:
+            key = self.default_category
+            col = self.path_columns.get("categories") or col
+            if col is not None:
+                r.note(col, "categories.primary", None, key, f"no category: the file's default {key}")
+        if key is not None:
+            r.managed |= self.managed.fill_bit
+        return key
 
     def _hours(self, r: CleanRow) -> None:
         week = self._one_hours(r)
@@ -268,6 +300,11 @@ class RowCleaner:
             pair = self._open_close(r, day)
             if pair:
                 days.setdefault(day, []).append(pair)
+        if days and len(days) < len(self.days) and week is None:
+            for day in self.days:  # a day column left empty is not a closed day
+                if day not in days and (col := self.path_columns.get(f"hours.regular.{day}")) is not None:
+                    r.note(col, f"hours.regular.{day}", None, None, "empty cell: no hours given for that day "
+                           "(a stored day is kept; a new site shows it closed); write x for closed")
         hours: dict[str, Any] = {}
         if week is not None or days:
             regular = dict(week) if week else {day: [] for day in DAYS}
@@ -341,7 +378,7 @@ class RowCleaner:
     def validate(self, r: CleanRow) -> None:
         """Set `r.record`, or add the model's errors (those not already reported by cleaning)."""
         try:
-            record = Establishment.model_validate(self._with_hours_model(r.candidate))
+            record = Establishment.model_validate(self._with_hours_model(with_placeholders(r.candidate)))
         except ValidationError as exc:
             for error in exc.errors():
                 self._model_error(r, error)
@@ -379,6 +416,8 @@ class RowCleaner:
         head, sep, rest = message.partition(": ")
         if sep and " " not in head and f"{path}.{head}" in self.path_columns:
             path, message = f"{path}.{head}", rest
+        elif not path and message.split(" ", 1)[0] in self.path_columns:  # 'reopen_date only applies…'
+            path = message.split(" ", 1)[0]
         if any(path == f or path.startswith(f + ".") or path.startswith(f + "[") or f.startswith(path + ".")
                for f in r.failed):
             return

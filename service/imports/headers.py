@@ -21,8 +21,8 @@ from schemas.establishment import DAYS
 # canonical targets a column can feed (what a mapping may name)
 SINGLE_FIELDS = (
     "store_code", "name", "status", "reopen_date", "opening_date",
-    "address.line1", "address.line2", "address.line3", "address.postal_code", "address.locality",
-    "address.region", "address.country", "geo.lat", "geo.lng", "geo", "phones.primary", "website",
+    "address.line1", "address.line2", "address.line3", "address.line4", "address.line5", "address.postal_code",
+    "address.sub_locality", "address.locality", "address.region", "address.country", "geo.lat", "geo.lng", "geo", "phones.primary", "website",
     "email", "categories.primary", "description", "hours", "hours.closures", "hours.special",
     *(f"hours.{day}.{end}" for day in DAYS for end in ("open", "close")),
 )
@@ -33,19 +33,18 @@ MULTI_FIELDS = (
 )
 IGNORE, FAX = "ignore", "fax"
 FIELDS = frozenset(SINGLE_FIELDS + MULTI_FIELDS + (IGNORE,))
-REQUIRED = {
-    "store_code": "Code établissement / Store code",
-    "name": "Nom / Name",
-    "address": "Adresse / Address",
-    "address.locality": "Ville / City",
-    "categories.primary": "Catégorie / Category",
-}
+# The one column every file needs: the key. Any other column may be absent: the file then
+# does not manage that field (an update keeps the stored value; a create leaves it empty, and a
+# new site still needs a name and an address, checked row by row: see CREATE_REQUIRED).
+REQUIRED = {"store_code": "Code établissement / Store code"}
+CREATE_REQUIRED = {"name": "Nom / Name", "address.lines": "Adresse / Address", "address.locality": "Ville / City"}
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "store_code": ("Code établissement", "Code site", "Store code", "Code magasin", "Code", "Identifiant",
                    "ID", "Site code", "Site ID", "Store ID", "Code interne", "Référence", "Réf.", "Reference",
                    "N° établissement", "Numéro d'établissement", "Code agence", "Code point de vente",
-                   "Location code", "Code de l'établissement", "Identifiant établissement"),
+                   "Location code", "Code de l'établissement", "Identifiant établissement", "FINESS",
+                   "N° FINESS", "FINESS ET", "FINESS établissement"),
     "name": ("Nom", "Nom de l'établissement", "Nom établissement", "Nom du site", "Raison sociale", "Name",
              "Établissement", "Site", "Dénomination", "Nom commercial", "Libellé", "Intitulé",
              "Business name", "Location name", "Store name", "Site name", "Establishment"),
@@ -54,22 +53,25 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "opening_date": ("Date d'ouverture", "Ouverture prévue", "Opening date", "Date d'ouverture prévue"),
     "address.line1": ("Adresse", "Adresse ligne 1", "Adresse postale", "Rue", "Voie", "N° et rue",
                       "Numéro et rue", "Ligne 1", "Address", "Address line 1", "Street", "Street address",
-                      "Line 1"),
+                      "Line 1", "Address line", "Adresse 1", "Adresse ligne"),
     "address.line2": ("Complément d'adresse", "Complément", "Adresse ligne 2", "Complément adresse",
                       "Bâtiment", "Ligne 2", "Address line 2", "Line 2"),
     "address.line3": ("Adresse ligne 3", "Lieu-dit", "Ligne 3", "Boîte postale", "BP", "Address line 3",
                       "Line 3"),
     "address.postal_code": ("Code postal", "CP", "C.P.", "Postal code", "Postcode", "Post code", "Zip",
                             "Zip code", "ZIP/Postal code"),
+    "address.sub_locality": ("Sub-locality", "Sublocality", "Quartier", "Lieu-dit / quartier", "District",
+                             "Neighbourhood", "Neighborhood"),
     "address.locality": ("Ville", "Commune", "Localité", "Municipalité", "City", "Town", "Locality"),
     "address.region": ("Région administrative", "Province", "État/Province", "State", "Address region",
                        "Administrative area"),
-    "address.country": ("Pays", "Code pays", "Country", "Country code"),
+    "address.country": ("Pays", "Code pays", "Country", "Country code", "Country / Region", "Country/Region",
+                        "Pays / Région", "Pays/Région"),
     "geo.lat": ("Latitude", "Lat"),
     "geo.lng": ("Longitude", "Lng", "Long", "Lon"),
     "geo": ("GPS", "Coordonnées GPS", "Coordonnées", "Position GPS", "Géolocalisation", "Coordinates",
             "Geo", "Lat/Long", "Lat/Lng", "Latitude, Longitude", "Lat, Long", "Lat, Lng", "Latlng"),
-    "phones.primary": ("Téléphone", "Tél.", "Tel", "N° de téléphone", "Nº de téléphone", "No de téléphone",
+    "phones.primary": ("Téléphone", "Tél.", "Tel", "Téléphone standard", "Tél standard", "Standard téléphonique", "N° de téléphone", "Nº de téléphone", "No de téléphone",
                        "Numéro de téléphone", "Num tél", "Téléphone principal", "Téléphone fixe", "Standard",
                        "Tél. standard", "Phone", "Phone number", "Telephone", "Telephone number",
                        "Primary phone", "Main phone"),
@@ -88,7 +90,8 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
                               "Catégories additionnelles", "Activités secondaires", "Autres activités",
                               "Additional categories", "Secondary categories", "Other categories"),
     "description": ("Description", "Descriptif", "Présentation", "À propos", "Texte de présentation",
-                    "About", "Description longue", "Long description"),
+                    "About", "Description longue", "Long description", "From the business",
+                    "Description de l'établissement"),
     "hours": ("Horaires", "Horaire", "Horaires d'ouverture", "Heures d'ouverture", "Jours et horaires",
               "Horaires habituels", "Ouverture", "Opening hours", "Hours", "Business hours", "Opening times",
               "Regular hours"),
@@ -100,8 +103,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "label": ("Région", "Region", "Pôle", "Pole", "Marque", "Brand", "Groupe", "Group", "Enseigne",
               "Secteur", "Zone", "Division", "Réseau", "Territoire", "GHT", "Filiale"),
     "labels": ("Étiquettes", "Étiquette", "Labels", "Label", "Tags", "Tag", "Mots-clés"),
-    "photos": ("Photo", "Photos", "Photo URL", "URL photo", "Image", "Images", "Image URL"),
-    "photos.logo": ("Logo", "URL logo", "Logo URL"),
+    "photos": ("Photo", "Photos", "Photo URL", "URL photo", "Image", "Images", "Image URL", "Other photos",
+               "Autres photos"),
+    "photos.logo": ("Logo", "URL logo", "Logo URL", "Logo photo", "Photo du logo"),
     "photos.cover": ("Photo de couverture", "Couverture", "Photo principale", "Cover", "Cover photo"),
     "photos.exterior": ("Photo extérieure", "Façade", "Photo façade", "Exterior photo"),
     "photos.interior": ("Photo intérieure", "Interior photo"),
@@ -117,7 +121,7 @@ _DAY_PART = ("", "matin", "apresmidi", "am", "pm", "morning", "afternoon", "soir
 _DAY_OPEN = ("ouverture", "debut", "de", "open", "opens", "opening", "from", "start")
 _DAY_CLOSE = ("fermeture", "fin", "a", "close", "closes", "closing", "to", "until", "end")
 _NUMBERED = {"phones.primary": "phones.additional", "categories.primary": "categories.additional"}
-_LINES = ("address.line1", "address.line2", "address.line3")
+_LINES = ("address.line1", "address.line2", "address.line3", "address.line4", "address.line5")
 _DROP = re.compile(r"[^a-z0-9]+")
 _PARENS = re.compile(r"\([^)]*\)|\[[^]]*\]")
 _TRAILING_NUMBER = re.compile(r"^(.*?)(\d{1,2})$")
@@ -125,7 +129,7 @@ _TRAILING_NUMBER = re.compile(r"^(.*?)(\d{1,2})$")
 _WEAK = frozenset((
     "code", "id", "identifiant", "reference", "ref", "site", "etablissement", "establishment", "libelle",
     "intitule", "type", "activite", "lien", "url", "web", "internet", "www", "mail", "zone", "ouverture",
-    "secteur", "division", "standard", "image", "images", "geo", "coordonnees", "long", "lon", "lat",
+    "secteur", "division", "standard", "finess", "nfiness", "image", "images", "geo", "coordonnees", "long", "lon", "lat",
 ))
 
 
@@ -169,7 +173,7 @@ def _numbered(key: str) -> str | None:
     if base is None or number < 1:
         return None
     if base in _LINES:
-        return _LINES[number - 1] if number <= 3 else None
+        return _LINES[number - 1] if number <= len(_LINES) else None
     if base in _NUMBERED:
         return base if number == 1 else _NUMBERED[base]
     return base if base in MULTI_FIELDS else None

@@ -53,12 +53,16 @@ async def create_import(
     allow_partial: Annotated[bool, Form(description="Import the valid rows even when others are rejected")] = False,
     mapping: Annotated[str | None, Form(description='JSON object {"Excel header": "field"} overriding '
                                                      "header recognition")] = None,
+    default_category: Annotated[str | None, Form(description=(
+        "Category key (or label) for the rows that have none, after inference from unambiguous names "
+        "('Clinique…', 'Laboratoire…'); fills only records without a category"))] = None,
 ) -> Any:
     """Import a workbook of sites. 200 with the report, also when rows are rejected (then, unless
     `allow_partial`, nothing is written); 422 `invalid_file` when the file cannot be read."""
     data = await _read(file, get_settings().import_max_bytes)
     report = await service.import_workbook(session, who.organisation_id, data, file.filename or "upload.xlsx",
-                                           dry_run=dry_run, allow_partial=allow_partial, mapping=_mapping(mapping))
+                                           dry_run=dry_run, allow_partial=allow_partial, mapping=_mapping(mapping),
+                                           default_category=default_category or None)
     if report.error is not None:  # a JSONResponse, not a raise: the run stays recorded
         error = ApiError(422, "invalid_file", report.error.message, field="file",
                          errors=[ErrorDetail(field="file", message=report.error.message, code=report.error.code)])

@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import hashlib
-import json
-import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +31,12 @@ from service.establishments.service import Outcome, Source, apply
 from service.establishments.service import plan_contents as plan  # named `plan` here, as the bench times it
 from service.imports import headers, reader
 from service.imports import repository as repo
+from service.imports import values
 from service.imports.cleaning import CleanRow, RowCleaner
+from service.imports.managed import Paths, resolve
+from service.imports.spill import Spill as _Spill
+from service.imports.spill import reject_duplicate as _reject_duplicate
+from service.imports.spill import reject_duplicates as _reject_duplicates
 from service.models import ImportRun
 from service.settings import get_settings
 
@@ -53,6 +56,7 @@ class Parsed:
     rows: list[CleanRow] = field(default_factory=list)
     count: int = 0  # rows kept (in `rows`, or handed to the sink)
     store_code_column: headers.Column | None = None
+    paths: Paths | None = None  # the record paths the sheet's columns manage
 
 
 _gc_lock = threading.Lock()
@@ -88,35 +92,43 @@ def _bulk_allocation() -> Iterator[None]:
 
 def read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
               progress: Progress | None = None, compact: bool = False,
-              sink: Callable[[CleanRow], None] | None = None) -> Parsed:
+              sink: Callable[[CleanRow], None] | None = None, default_category: str | None = None) -> Parsed:
     """Read, clean and validate every row; raises reader.ImportFileError for a bad file.
     `compact`: a valid row keeps `content` (its record as JSON-ready dicts, what is written
     and reported) instead of the `Establishment` model, which would double its memory.
     `sink`: each row goes there instead of `Parsed.rows`, and duplicate store codes are left
     for the caller to reject (it holds the rows)."""
     if sink is not None:  # the rows do not stay alive here: nothing for the cyclic GC to walk
-        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink)
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink,
+                          default_category=default_category)
     with _bulk_allocation():
-        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink)
+        return _read_rows(data, mapping, max_bytes=max_bytes, progress=progress, compact=compact, sink=sink,
+                          default_category=default_category)
 
 
 def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
                progress: Progress | None = None, compact: bool = False,
-               sink: Callable[[CleanRow], None] | None = None) -> Parsed:
+               sink: Callable[[CleanRow], None] | None = None, default_category: str | None = None) -> Parsed:
     try:
         checked = headers.check_mapping(mapping)
     except headers.MappingError as exc:
         raise reader.ImportFileError("invalid_mapping", str(exc)) from None
+    if default_category is not None:
+        try:
+            default_category = values.category(default_category)
+        except values.CellError as exc:
+            raise reader.ImportFileError("invalid_default_category", f"default category: {exc}") from None
     wb = reader.open_workbook(data, max_bytes=max_bytes)
     try:
         sheet = reader.find_sheet(wb, checked)
-        cleaner = RowCleaner(sheet.headers.columns, sheet.merges, sheet.formulas)
+        cleaner = RowCleaner(sheet.headers.columns, sheet.merges, sheet.formulas, default_category)
         columns: dict[str, str] = {}
         for column in sheet.headers.columns:  # two 'Téléphone' columns stay two entries
             columns[column.header if column.header not in columns else f"{column.header} ({column.letter})"] = \
                 column.field
         parsed = Parsed(sheet.title, sheet.header_row, columns, sheet.headers.ignored, sheet.notes,
-                        store_code_column=next(c for c in sheet.headers.columns if c.field == "store_code"))
+                        store_code_column=next(c for c in sheet.headers.columns if c.field == "store_code"),
+                        paths=cleaner.managed)
         keep = sink if sink is not None else parsed.rows.append
         skipped: list[int] = []
         shared_hours: dict[int, tuple[Any, Any]] = {}
@@ -197,89 +209,6 @@ def _numbers(rows: list[int], limit: int = 10) -> str:
     return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
 
 
-class _StoreCodes:
-    """Which rows share a store code, from rows seen one at a time: each code's first row, and
-    the rows of the codes seen more than once (all a big file's codes, but one int each)."""
-
-    def __init__(self) -> None:
-        self.first_row: dict[str, int] = {}
-        self.duplicates: dict[str, list[int]] = {}
-
-    def add(self, row: CleanRow) -> None:
-        if row.store_code is not None:
-            first = self.first_row.setdefault(row.store_code, row.row)
-            if first != row.row:
-                self.duplicates.setdefault(row.store_code, [first]).append(row.row)
-
-
-def _reject_duplicates(rows: list[CleanRow], column: headers.Column) -> None:
-    codes = _StoreCodes()
-    for row in rows:
-        codes.add(row)
-    for row in rows:
-        _reject_duplicate(row, codes.duplicates, column)
-
-
-def _reject_duplicate(row: CleanRow, rows_by_code: dict[str, list[int]], column: headers.Column) -> None:
-    """Reject `row` if its store code is on other rows too (`rows_by_code`: code -> row numbers)."""
-    group = rows_by_code.get(row.store_code) if row.store_code is not None else None
-    if group is None or len(group) < 2:
-        return
-    others = [str(n) for n in group if n != row.row]
-    row.fail(column, "store_code", f"store code {row.store_code!r} is also on row {', '.join(others)}: "
-                                   "each site needs its own code")
-    if row.record is not None:
-        row.candidate, row.record = row.record.model_dump(mode="json"), None
-    elif row.content is not None:
-        row.candidate, row.content = {"store_code": row.store_code, **row.content}, None
-
-
-class _Spill:
-    """The rows read, cleaned and validated, kept in a temporary file (one JSON line each)
-    until they are planned, written and reported a chunk at a time: however big the file,
-    the import holds one chunk of rows in memory. It also keeps what rejecting duplicate
-    store codes needs, since the first of two rows with one code is read long before the
-    second (`_StoreCodes`)."""
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
-        self.codes = _StoreCodes()
-        self.invalid: set[int] = set()
-
-    def __enter__(self) -> _Spill:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.file.close()
-
-    def add(self, row: CleanRow) -> None:
-        """Called in the reading thread for every row kept."""
-        if row.content is None:
-            self.invalid.add(row.row)
-        self.codes.add(row)
-        self.file.write(json.dumps([row.row, row.store_code, row.content, row.candidate, row.cleaning, row.errors],
-                                   ensure_ascii=False, separators=(",", ":")).encode())
-        self.file.write(b"\n")
-
-    def rejected(self) -> int:
-        """Rows rejected once duplicates are: the invalid ones and every valid one sharing a code."""
-        return len(self.invalid) + sum(1 for rows in self.codes.duplicates.values() for n in rows
-                                       if n not in self.invalid)
-
-    def chunks(self, size: int) -> Iterator[list[CleanRow]]:
-        self.file.seek(0)
-        chunk: list[CleanRow] = []
-        for line in self.file:
-            number, code, content, candidate, cleaning, errors = json.loads(line)
-            chunk.append(CleanRow(row=number, store_code=code, content=content, candidate=candidate,
-                                  cleaning=cleaning, errors=errors))
-            if len(chunk) == size:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
-
 class _Rows(Sequence[RowReport]):
     """A report's rows as models, each validated when read: validating 100,000 rows up front
     doubled the import's memory for callers that only want the JSON (`to_json`)."""
@@ -341,25 +270,27 @@ def _row_json(row: CleanRow, outcome: Outcome | None) -> dict[str, Any]:
 
 async def import_workbook(session: AsyncSession, org_id: int, data: bytes, filename: str, *, dry_run: bool,
                           allow_partial: bool, mapping: dict[str, str] | None = None,
-                          progress: Progress | None = None) -> ImportReport:
+                          progress: Progress | None = None, default_category: str | None = None) -> ImportReport:
     """Import one workbook for `org_id` in the caller's transaction and return its report
     (stored as an ImportRun and its rows). An unreadable file gives `outcome: invalid_file`
     and `error`. A report of more than `INLINE_ROWS` rows returns its rejected rows only
     (`rows_complete` false); `rows_page` pages through all of them."""
     with _bulk_allocation(), _Spill() as spill:
         report = await _import(session, org_id, data, filename, spill, dry_run=dry_run, allow_partial=allow_partial,
-                               mapping=mapping, progress=progress)
+                               mapping=mapping, progress=progress, default_category=default_category)
     metrics.IMPORTS.labels(report.outcome).inc()
     return report
 
 
 async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str, spill: _Spill, *, dry_run: bool,
-                  allow_partial: bool, mapping: dict[str, str] | None, progress: Progress | None) -> ImportReport:
+                  allow_partial: bool, mapping: dict[str, str] | None, progress: Progress | None,
+                  default_category: str | None) -> ImportReport:
     import_id = str(uuid.uuid4())
     summary = ImportSummary(dry_run=dry_run, allow_partial=allow_partial, filename=filename)
     try:
         parsed = await asyncio.to_thread(read_rows, data, mapping, max_bytes=get_settings().import_max_bytes,
-                                         progress=progress, compact=True, sink=spill.add)
+                                         progress=progress, compact=True, sink=spill.add,
+                                         default_category=default_category)
     except reader.ImportFileError as exc:
         report = ImportReport(id=import_id, outcome="invalid_file", summary=summary,
                               error=FileError(code=exc.code, message=exc.message))
@@ -373,6 +304,8 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
         outcome = "dry_run"
     elif rejected == parsed.count or (rejected and not allow_partial):
         outcome = "rejected"
+    elif not allow_partial and await _rejected_when_resolved(session, org_id, spill, parsed):
+        outcome = "rejected"  # a row only the stored records can judge (a create without a name…)
     else:
         outcome = "applied"
     complete = parsed.count <= INLINE_ROWS
@@ -386,11 +319,7 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     source = Source("import", import_id)
     written = 0
     for rows in spill.chunks(CHUNK_ROWS):
-        for row in rows:
-            _reject_duplicate(row, spill.codes.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
-        valid = [row for row in rows if row.content is not None]
-        existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
-                                           for_update=not dry_run)
+        valid, existing = await _resolved(session, org_id, rows, spill, parsed, lock=not dry_run)
         outcomes = plan([(row.store_code, row.content) for row in valid], existing)  # type: ignore[misc]
         if outcome == "applied":
             await apply(session, org_id, outcomes, source)
@@ -411,10 +340,35 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
     summary.rows = parsed.count
     summary.create, summary.update = counts["create"], counts["update"]
     summary.unchanged, summary.rejected = counts["unchanged"], counts["rejected"]
+    if outcome == "applied" and counts["rejected"] == parsed.count:
+        outcome = run.outcome = "rejected"
     summary.written = outcome == "applied" and counts["create"] + counts["update"] > 0
     body = {"id": import_id, "outcome": outcome, "summary": summary.model_dump(mode="json"), "error": None}
     await repo.finish(session, run, summary=body["summary"], report=body)
     return _report_of({**body, "rows": inline, "rows_complete": complete}, summary)
+
+
+async def _resolved(session: AsyncSession, org_id: int, rows: list[CleanRow], spill: _Spill, parsed: Parsed, *,
+                    lock: bool) -> tuple[list[CleanRow], dict[str, Any]]:
+    """A chunk's valid rows made what is written (managed.resolve), and their stored records."""
+    for row in rows:
+        _reject_duplicate(row, spill.codes.duplicates, parsed.store_code_column)  # type: ignore[arg-type]
+    valid = [row for row in rows if row.content is not None]
+    existing = await est_repo.get_many(session, org_id, [r.store_code for r in valid],  # type: ignore[misc]
+                                       for_update=lock)
+    for row in valid:  # absent columns keep the stored values; a create needs a name and an address
+        resolve(row, existing.get(row.store_code), parsed.paths)  # type: ignore[arg-type]
+    return [row for row in valid if row.content is not None], existing
+
+
+async def _rejected_when_resolved(session: AsyncSession, org_id: int, spill: _Spill, parsed: Parsed) -> bool:
+    """Whether a row valid on its own is rejected against the stored records: an atomic import
+    must know before it writes anything."""
+    for rows in spill.chunks(CHUNK_ROWS):
+        valid = sum(1 for row in rows if row.content is not None)
+        if len((await _resolved(session, org_id, rows, spill, parsed, lock=False))[0]) < valid:
+            return True
+    return False
 
 
 async def _store(session: AsyncSession, org_id: int, body: dict[str, Any], data: bytes) -> ImportRun:

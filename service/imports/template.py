@@ -50,8 +50,11 @@ COLUMNS = [
     TemplateColumn("Site web / Website", False, 30, "www.exemple.fr suffit (https:// est ajouté).",
                    "www.example.com is enough (https:// is added)."),
     TemplateColumn("E-mail", False, 28, "Adresse de contact publique.", "Public contact address."),
-    TemplateColumn("Catégorie / Category", True, 28, "Liste déroulante ; libellé français, anglais ou clé "
-                   "(voir le tableau plus bas).", "Drop-down; French or English label, or key (table below)."),
+    TemplateColumn("Catégorie / Category", False, 28, "Liste déroulante ; libellé français, anglais, nom Google "
+                   "ou clé (voir le tableau plus bas). Vide : déduite d'un nom sans ambiguïté (Clinique…, "
+                   "Laboratoire…) ou la catégorie par défaut de l'import ; Google et Apple attendent une catégorie.",
+                   "Drop-down; French or English label, Google's name or key (table below). Empty: inferred from "
+                   "an unambiguous name or the import's default; Google and Apple wait for one."),
     TemplateColumn("Autres catégories / Additional categories", False, 30, "Séparées par des virgules.",
                    "Comma separated."),
     TemplateColumn("Description", False, 40, "2 000 caractères au plus.", "At most 2,000 characters."),
@@ -63,20 +66,41 @@ COLUMNS = [
                    "Becomes a label (a filter in Vitrine)."),
     TemplateColumn("Étiquettes / Labels", False, 24, "Autres étiquettes, séparées par des virgules.",
                    "More labels, comma separated."),
+    TemplateColumn("Quartier / Sub-locality", False, 16, "Quartier ou lieu-dit.", "District or neighbourhood."),
+    TemplateColumn("Date d'ouverture / Opening date", False, 16, "Date d'ouverture de l'établissement (passée), "
+                   "ou à venir avec le statut Ouverture prochaine.", "The date the site opened, or will open "
+                   "(status opening soon)."),
+    TemplateColumn("Date de réouverture / Reopen date", False, 16, "Avec le statut Fermé temporairement.",
+                   "With status temporarily closed."),
+    TemplateColumn("Horaires exceptionnels / Special hours", False, 30, "« 24/12/2026: 9h-12h; 25/12/2026: x » "
+                   "(x = fermé).", "'2026-12-24: 09:00-12:00, 2026-12-25: x' (x = closed)."),
+    TemplateColumn("Logo", False, 28, "Adresse web de l'image du logo.", "Web address of the logo image."),
+    TemplateColumn("Photo de couverture / Cover photo", False, 28, "Adresse web de la photo de couverture.",
+                   "Web address of the cover photo."),
+    TemplateColumn("Autres photos / Other photos", False, 36, "Adresses web, séparées par des virgules.",
+                   "Web addresses, comma separated."),
 ]
+REQUIRED_NOTE = ("Colonnes rouges : le code est toujours obligatoire ; nom, adresse et ville le sont pour un nouveau "
+                 "site. Une colonne absente n'est pas modifiée. / Red columns: the store code always; name, address "
+                 "and city for a new site. A column left out is left unchanged.")
 
 EXAMPLES = [
     ["EXEMPLE-001", "Clinique du Parc", "Ouvert", "12 rue Oberkampf", "Bâtiment B", "75011", "Paris", "France",
      48.8656, 2.3781, "01 43 55 12 34", "06 12 34 56 78", "www.clinique-du-parc.fr", "contact@clinique-du-parc.fr",
      "Clinique privée", "Service des urgences, Maternité", "Clinique médico-chirurgicale au cœur du 11e.",
-     "Lun-Ven 8h-20h ; Sam 9h-12h", "25/12/2026; 01/01/2027", "Pôle Île-de-France", "Chirurgie, Maternité"],
+     "Lun-Ven 8h-20h ; Sam 9h-12h", "25/12/2026; 01/01/2027", "Pôle Île-de-France", "Chirurgie, Maternité",
+     "Folie-Méricourt", "15/03/1987", None, "24/12/2026: 8h-12h; 31/12/2026: 8h-17h",
+     "https://www.clinique-du-parc.fr/logo.png", "https://www.clinique-du-parc.fr/facade.jpg",
+     "https://www.clinique-du-parc.fr/accueil.jpg, https://www.clinique-du-parc.fr/chambre.jpg"],
     ["EXEMPLE-002", "Laboratoire Horizon Bourg-en-Bresse", "Ouvert", "4 avenue Alsace-Lorraine", None, "01000",
      "Bourg-en-Bresse", "FR", 46.2056, 5.2258, "04 74 22 33 44", None, "https://www.labo-bourg.fr/",
      None, "Laboratoire d'analyses médicales", "Centre de prélèvement", None,
-     "Mo-Fr 07:30-12:30, 13:30-18:00; Sa 08:00-12:00", None, "Pôle Rhône-Alpes", None],
+     "Mo-Fr 07:30-12:30, 13:30-18:00; Sa 08:00-12:00", None, "Pôle Rhône-Alpes", None,
+     None, None, None, None, None, None, None],
     ["EXEMPLE-003", "Centre d'imagerie Lumière", "Ouvert", "28 cours Lafayette", None, "69003", "Lyon", "France",
      45.7631, 4.8441, "+33 4 78 60 12 34", None, "imagerie-lumiere.fr", "rdv@imagerie-lumiere.fr",
-     "Centre d'imagerie médicale", "mri_center", None, "Monday to Friday 8am-7pm", None, "Pôle Rhône-Alpes", None],
+     "Centre d'imagerie médicale", "mri_center", None, "Monday to Friday 8am-7pm", None, "Pôle Rhône-Alpes", None,
+     None, None, None, "2026-12-25: x, 2026-12-31: 08:00-12:00", None, None, None],
 ]
 STATUSES = ["Ouvert", "Fermé temporairement", "Fermé définitivement", "Ouverture prochaine"]
 
@@ -85,13 +109,18 @@ _REQUIRED_FILL = PatternFill("solid", fgColor="B3442F")
 _HEAD_FONT = Font(bold=True, color="FFFFFF")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 
-INTRO_FR = ("Une ligne par établissement, à partir de la ligne 2 de la feuille « Établissements ». Les colonnes "
-            "rouges sont obligatoires. L'ordre des colonnes est libre et les en-têtes peuvent être en français ou "
+INTRO_FR = ("Une ligne par établissement, à partir de la ligne 2 de la feuille « Établissements ». Le code est "
+            "obligatoire ; le nom, l'adresse et la ville aussi pour un nouveau site (colonnes rouges). Une colonne "
+            "absente n'est pas modifiée ; une cellule vide n'efface que les champs facultatifs (site web, "
+            "description, photos…). L'ordre des colonnes est libre et les en-têtes peuvent être en français ou "
             "en anglais (« Tél. », « CP », « Site internet »… sont reconnus). Supprimez les lignes d'exemple. "
             "Le code établissement relie chaque ligne au site déjà enregistré : réimporter le même fichier ne "
             "change rien. Faites d'abord un essai (dry run) : le rapport indique chaque ligne, ce qui a été "
             "nettoyé et pourquoi une ligne est refusée.")
-INTRO_EN = ("One row per site, from row 2 of the 'Établissements' sheet. Red columns are required. Columns may come "
+INTRO_EN = ("One row per site, from row 2 of the 'Établissements' sheet. The store code is required; name, "
+            "address and city too for a new site (red columns). A column left out is left unchanged; an empty cell "
+            "clears optional fields only (website, description, photos…). Google's bulk-upload sheet imports as "
+            "it is. Columns may come "
             "in any order and headers may be French or English. Delete the example rows. The store code ties each "
             "row to the stored site: importing the same file again changes nothing. Try a dry run first: the "
             "report names every row, what was cleaned, and why a row is rejected.")
@@ -145,12 +174,13 @@ def _help_sheet(wb: Workbook) -> str:
         for cell in ws[ws.max_row]:
             cell.alignment = _WRAP
     ws.append([])
-    ws.append(["Catégories / Categories", "Libellé / Label (FR)", "Label (EN)", "Clé / Key"])
+    ws.append([REQUIRED_NOTE])
+    ws.append(["Catégories / Categories", "Libellé / Label (FR)", "Label (EN)", "Clé / Key", "Google"])
     for cell in ws[ws.max_row]:
         cell.font, cell.fill = _HEAD_FONT, _HEAD_FILL
     first = ws.max_row + 1
     for key, category in CATEGORIES.items():
-        ws.append(["", category.label_fr, category.label_en, key])
+        ws.append(["", category.label_fr, category.label_en, key, category.gcid or ""])
     return f"'{HELP_SHEET}'!$B${first}:$B${ws.max_row}"
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import phonenumbers
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.categories import CATEGORIES
+from schemas.categories import CATEGORIES, ancestry, names
 from schemas.establishment import STORE_CODE_PATTERN, WebUrl
 from service.imports.headers import normalize
 
@@ -78,7 +79,9 @@ _COUNTRIES = {normalize(k): v for k, v in {
     "UK": "GB", "Angleterre": "GB", "Pays-Bas": "NL", "Netherlands": "NL", "Portugal": "PT", "Andorre": "AD",
     "Andorra": "AD", "Canada": "CA", "États-Unis": "US", "USA": "US", "United States": "US",
     "Guadeloupe": "GP", "Martinique": "MQ", "Guyane": "GF", "La Réunion": "RE", "Réunion": "RE",
-    "Mayotte": "YT", "Nouvelle-Calédonie": "NC", "Polynésie française": "PF", "Maroc": "MA", "Morocco": "MA",
+    "Mayotte": "YT", "Nouvelle-Calédonie": "NC", "Polynésie française": "PF", "Guyane française": "GF",
+    "French Guiana": "GF", "New Caledonia": "NC", "French Polynesia": "PF", "Saint-Pierre-et-Miquelon": "PM",
+    "Saint-Barthélemy": "BL", "Saint-Martin": "MF", "Wallis-et-Futuna": "WF", "Wallis and Futuna": "WF", "Maroc": "MA", "Morocco": "MA",
     "Tunisie": "TN", "Algérie": "DZ",
 }.items()}
 
@@ -185,33 +188,49 @@ def email(value: Any) -> str:
 
 # --- categories, status, labels -------------------------------------------------------
 
-_CATEGORY_WORDS = {
-    "Clinique": "private_clinic", "Clinique MCO": "private_clinic", "Hôpital privé": "private_clinic",
-    "Laboratoire": "medical_laboratory", "Laboratoire de biologie médicale": "medical_laboratory",
-    "LBM": "medical_laboratory", "Imagerie": "medical_imaging", "Imagerie médicale": "medical_imaging",
-    "Radiologie": "radiology", "IRM": "mri_center", "Dialyse": "dialysis_center",
-    "Centre de dialyse": "dialysis_center", "Maison de retraite": "nursing_home", "SSR": "rehabilitation_center",
-    "Soins de suite": "rehabilitation_center", "Centre de rééducation": "rehabilitation_center",
-    "Urgences": "emergency_room", "Hôpital": "hospital", "CH": "general_hospital",
-    "Centre de santé": "health_center", "Centre dentaire": "dental_clinic", "Cabinet dentaire": "dental_clinic",
-    "Cabinet de radiologie": "radiology", "Polyclinique": "private_clinic", "Siège": "corporate_office",
-    "HAD": "hospital", "Psychiatrie": "psychiatric_hospital", "Clinique psychiatrique": "psychiatric_hospital",
-}
-
-
 def _category_index() -> dict[str, str]:
     index: dict[str, str] = {}
-    for key, cat in CATEGORIES.items():
-        for name in (key, cat.label_en, cat.label_fr):
+    for key in CATEGORIES:
+        for name in names(key):
             index.setdefault(normalize(name), key)
-    for name, key in _CATEGORY_WORDS.items():
-        index.setdefault(normalize(name), key)
     return index
 
 
 _CATEGORIES = _category_index()
-_CATEGORY_LABELS = {normalize(c.label_fr): c.label_fr for c in CATEGORIES.values()} | {
-    normalize(c.label_en): c.label_en for c in CATEGORIES.values()}
+# words that say nothing of what a place is: left out when suggesting by meaning
+_FILLER = frozenset("de du des la le les et and of the for centre center cabinet service services store magasin "
+                    "shop site pole".split())
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(name: str) -> set[str]:
+    bare = unicodedata.normalize("NFKD", name.lower())
+    bare = "".join(c for c in bare if not unicodedata.combining(c))
+    return {w for w in _WORD.findall(bare) if len(w) > 2 and w not in _FILLER}
+
+
+_CATEGORY_WORDS: dict[str, set[str]] = {key: set().union(*(_words(n) for n in names(key))) for key in CATEGORIES}
+
+
+def _related(a: str, b: str) -> bool:
+    """Same word, or the same stem (radiologie / radiologist, kinesitherapie / kinesitherapeute)."""
+    return a == b or (len(a) >= 6 and len(b) >= 6 and a[:6] == b[:6])
+
+
+def category_suggestions(raw: str, limit: int = 3) -> list[str]:
+    """Keys whose names share a word (or a word's stem) with `raw`, most shared first; then keys
+    whose names are spelled like it. 'Cabinet d'échographie' -> radiology (its alias Échographie)."""
+    words = _words(raw)
+    scored = []
+    for key, key_words in _CATEGORY_WORDS.items():
+        shared = sum(1 for w in words if any(_related(w, k) for k in key_words))
+        if shared:
+            scored.append((-shared, len(ancestry(key)) * -1, key))
+    found = [key for *_, key in sorted(scored)][:limit]
+    for close in difflib.get_close_matches(normalize(raw), list(_CATEGORIES), n=limit, cutoff=0.75):
+        if _CATEGORIES[close] not in found:
+            found.append(_CATEGORIES[close])
+    return found[:limit]
 
 
 @lru_cache(maxsize=4096)
@@ -219,10 +238,11 @@ def category(value: Any) -> str:
     raw = line(value)
     key = _CATEGORIES.get(normalize(raw))
     if key is None:
-        close = difflib.get_close_matches(normalize(raw), list(_CATEGORY_LABELS), n=2, cutoff=0.75)
-        hint = f"; did you mean {' or '.join(repr(_CATEGORY_LABELS[c]) for c in close)}?" if close else ""
-        raise CellError(f"unknown category {raw!r}: use a key or a French/English label from "
-                        f"docs/categories.md, e.g. 'Clinique privée' or private_clinic{hint}")
+        close = category_suggestions(raw)
+        hint = ("; did you mean " + " or ".join(f"{CATEGORIES[k].label_fr!r} ({k})" for k in close) + "?") \
+            if close else ""
+        raise CellError(f"unknown category {raw!r}: use a key, a French/English label or Google's category "
+                        f"name from docs/categories.md, e.g. 'Clinique privée' or private_clinic{hint}")
     return key
 
 

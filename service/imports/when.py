@@ -68,13 +68,18 @@ def closures(value: Any) -> list[dict[str, Any]]:
     return out
 
 
+CLOSED_MARKS = frozenset({"x", "-"})  # Google's bulk sheet writes `x` for a closed day or date
+# Google's bulk sheet separates special dates with commas ('2026-12-25: x, 2026-12-31: 09:00-12:00'),
+# and an interval list uses commas too ('8h-12h, 14h-18h'): a comma splits only before a date.
+_SPECIAL_SPLIT = re.compile(r"[;\n]|,(?=\s*(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}))")
 _SPECIAL = re.compile(r"^(?P<dates>[\d/.\-\s]+?(?:\s*(?:au|to|-|–)\s*[\d/.\-]+)?)\s*(?::|=|\s)\s*(?P<hours>.+)$")
 
 
 def special_hours(value: Any, day_cache: dict[str, Any]) -> list[dict[str, Any]]:
-    """'24/12/2026: 09:00-12:00; 31/12/2026: fermé' (one date or range, then that day's hours)."""
-    out = []
-    for part in re.split(r"[;\n]", text(value)):
+    """'24/12/2026: 09:00-12:00; 31/12/2026: fermé' (one date or range, then that day's hours), and
+    Google's '2026-12-25: x, 2026-12-31: 09:00-12:00' (a date written twice: its intervals add up)."""
+    out: list[dict[str, Any]] = []
+    for part in _SPECIAL_SPLIT.split(text(value)):
         if not part.strip():
             continue
         match = _SPECIAL.match(part.strip())
@@ -83,6 +88,11 @@ def special_hours(value: Any, day_cache: dict[str, Any]) -> list[dict[str, Any]]
         start, end = date_range(match.group("dates"))
         intervals = day_hours(match.group("hours"), day_cache)
         period: dict[str, Any] = {"start_date": start.isoformat(), "end_date": end.isoformat()}
+        same = next((p for p in out if p["start_date"] == period["start_date"] and p["end_date"] == period["end_date"]
+                     and "intervals" in p), None)
+        if same is not None and intervals:
+            same["intervals"] = same["intervals"] + intervals
+            continue
         out.append({**period, "closed": True} if not intervals else {**period, "intervals": intervals})
     return out
 
@@ -112,6 +122,8 @@ def day_hours(value: Any, cache: dict[str, Any]) -> list[dict[str, str]]:
                         "e.g. 08:30-19:00")
     if not isinstance(value, str):
         raise CellError(f"{display(value)!r} is not opening hours: write e.g. 8h30-12h, 14h-18h")
+    if value.strip().lower() in CLOSED_MARKS:
+        return []
     return _cached(cache, value.strip(), parse_day_text)
 
 

@@ -31,6 +31,7 @@ from connectors.base import (
     ReadBack,
     Rejected,
     RetryableError,
+    unmet_requirements,
 )
 from connectors.registry import CONNECTORS
 from schemas import Establishment
@@ -141,6 +142,11 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
         else:
             record = Establishment.model_validate({"store_code": row.store_code, **row.data})
             status_before = target.status
+            if (reason := unmet_requirements(CONNECTORS[platform].info, record)) is not None:
+                target.status, target.last_error, target.updated_at = "action_required", reason, now
+                target.pushed_revision, target.next_attempt_at = target.wanted_revision, None
+                await repo.save_target(session, target)
+                return None  # a new revision (the category added) wants a push again
             target.status, target.updated_at = "in_progress", now
             remote_id = target.remote_id or record.platform_ids.get(platform)
             loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,

@@ -78,10 +78,11 @@ def with_cached_values(data: bytes, values: dict[str, str]) -> bytes:
 
 async def run_import(session_factory: Any, org_id: int, data: bytes, *, dry_run: bool = False,
                      allow_partial: bool = False, mapping: dict[str, str] | None = None,
-                     filename: str = "sites.xlsx") -> dict[str, Any]:
+                     filename: str = "sites.xlsx", default_category: str | None = None) -> dict[str, Any]:
     async with unit_of_work(session_factory) as session:
         report = await import_workbook(session, org_id, data, filename, dry_run=dry_run,
-                                       allow_partial=allow_partial, mapping=mapping)
+                                       allow_partial=allow_partial, mapping=mapping,
+                                       default_category=default_category)
     return report.to_json()
 
 

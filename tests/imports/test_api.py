@@ -89,6 +89,12 @@ async def test_the_template_downloads_and_imports_cleanly(client, anon_client):
     assert body["outcome"] == "applied", body
     assert (body["summary"]["create"], body["summary"]["rejected"]) == (3, 0)
     assert body["summary"]["ignored_columns"] == []
+    first, _, third = (row["record"] for row in body["rows"])  # photos, special hours and dates in the template
+    assert [p["kind"] for p in first["photos"]] == ["logo", "cover", "other", "other"]
+    assert (first["opening_date"], first["address"]["sub_locality"]) == ("1987-03-15", "Folie-Méricourt")
+    assert [p["start_date"] for p in first["hours"]["special"]] == ["2026-12-24", "2026-12-25", "2026-12-31", "2027-01-01"]
+    assert third["hours"]["special"][0] == {"start_date": "2026-12-25", "end_date": "2026-12-25", "closed": True,
+                                            "intervals": []}
 
 
 async def _all_rows(client, import_id: str, **params) -> list[dict]:

@@ -60,7 +60,7 @@ BAD_FILES = {
                      "'Groupe Horizon Santé : liste des sites'"),
     "no recognisable header": (xlsx([["Colonne A", "Colonne B"], ["x", "y"]]), "no_header", "no header row found"),
     "missing required columns": (xlsx([["Nom", "Ville"], ["Clinique", "Paris"]]), "missing_columns",
-                                 "no column for Code établissement / Store code, Adresse / Address, Catégorie"),
+                                 "no column for Code établissement / Store code (recognised: 'Nom', 'Ville')"),
     "header without rows": (sites(), "no_rows", "no site below it"),
     "merged header": (xlsx([BASE_HEADERS, base_row()], build=_merged_header), "merged_cells",
                       "header row 1 has merged cells A1:B1"),
@@ -100,12 +100,12 @@ async def _rejected_then_partial(session_factory, org_id, data, expected_good):
 
 
 async def test_one_good_row_and_one_bad(session_factory, org_id):
-    data = sites(base_row("A-1"), base_row("A-2", Catégorie="Boulangerie"))
+    data = sites(base_row("A-1"), base_row("A-2", Catégorie="Carrosserie"))
     report = await _rejected_then_partial(session_factory, org_id, data, 1)
     assert [r["action"] for r in report["rows"]] == ["create", "rejected"]
     [error] = row_of(report, 3)["errors"]
     assert (error["column"], error["field"], error["cell"]) == ("Catégorie", "categories.primary", "F3")
-    assert "unknown category 'Boulangerie'" in error["message"]
+    assert "unknown category 'Carrosserie'" in error["message"]
 
 
 async def test_duplicate_store_codes_reject_every_row_involved(session_factory, org_id):

@@ -33,7 +33,7 @@ def test_numbers_are_read_with_the_sites_country():
     record = _record(row)
     assert record["phones"]["primary"] == "+3225111234"
     assert record["address"] == {"lines": ["12 rue Oberkampf"], "postal_code": "1000", "locality": "Paris",
-                                 "region": None, "country": "BE"}
+                                 "region": None, "country": "BE", "sub_locality": None}
 
 
 def test_an_invalid_phone_rejects_the_row_naming_the_column_and_cell():
@@ -173,9 +173,18 @@ def test_multiline_address_and_complement():
     assert _record(row)["address"]["lines"] == ["12 rue X", "Bâtiment B", "3e étage"]
 
 
-def test_missing_name_names_the_column():
+def test_an_empty_name_is_not_given_and_a_new_site_without_one_is_rejected_naming_the_cell():
     row = clean_one({"Nom": None})
-    assert row.errors == [{"column": "Nom", "field": "name", "cell": "B2", "message": "Nom is required but empty"}]
+    assert row.errors == []  # judged against the stored record: see the next test
+
+
+async def test_missing_name_names_the_column_row_and_cell(session_factory, org_id):
+    from tests.imports.helpers import run_import, sites, base_row
+
+    report = await run_import(session_factory, org_id, sites(base_row("A-1", Nom=None)))
+    [error] = report["rows"][0]["errors"]
+    assert (error["column"], error["field"], error["cell"]) == ("Nom", "name", "B2")
+    assert error["message"].startswith("new site 'A-1': column 'Nom' is empty")
 
 
 def test_store_code_with_spaces_is_refused_and_numbers_are_text():
@@ -228,7 +237,22 @@ def test_any_cell_type_in_any_column_gives_errors_never_a_traceback():
     rows = [headers] + [[f"S-{i}"] + [value] * (len(headers) - 1) for i, value in enumerate(odd)]
     parsed = read_rows(xlsx(rows), None, max_bytes=10**8)
     assert len(parsed.rows) == len(odd)
-    for row in parsed.rows:
+    for row, value in zip(parsed.rows, odd):
+        if value == "\n":  # blank cells: the row gives its store code only (an update changing nothing)
+            assert row.errors == []
+            continue
         assert row.record is None and row.errors
         assert all(e["column"] in headers for e in row.errors if e["column"])
     json.dumps([(r.candidate, r.cleaning, r.errors) for r in parsed.rows], allow_nan=False)
+
+
+def test_a_date_that_does_not_fit_the_status_names_its_column_and_cell():
+    row = clean_one({"Statut": "Ouvert", "Date de réouverture": "01/09/2026"})
+    [error] = row.errors
+    assert (error["column"], error["field"], error["cell"]) == ("Date de réouverture", "reopen_date", "H2")
+    assert error["message"] == "reopen_date only applies to status closed_temporarily"
+
+
+def test_an_opening_date_in_the_past_is_kept_as_the_date_the_business_opened():
+    row = clean_one({"Date d'ouverture": "02/03/1998"})
+    assert row.errors == [] and row.record.opening_date.isoformat() == "1998-03-02"

@@ -48,7 +48,7 @@ def test_every_usual_header_variant_is_recognised(header, field):
     assert recognize(header) == field
 
 
-@pytest.mark.parametrize("header", ["Commentaire interne", "Directeur", "FINESS", "Station 2", "", "   ", "Nom / Pays"])
+@pytest.mark.parametrize("header", ["Commentaire interne", "Directeur", "Station 2", "", "   ", "Nom / Pays"])
 def test_unknown_headers_are_not_guessed(header):
     assert recognize(header) is None
 
@@ -92,7 +92,13 @@ def test_a_mapping_to_an_unknown_field_or_column_is_refused():
 
 def test_missing_required_columns_are_named():
     result = resolve(("Nom", "Ville"), {})
-    assert result.missing() == ["Code établissement / Store code", "Adresse / Address", "Catégorie / Category"]
+    assert result.missing() == ["Code établissement / Store code"]  # every other column may be absent
+
+
+def test_finess_is_the_store_code_of_a_health_export_but_gives_way_to_a_site_code():
+    assert [c.field for c in resolve(("FINESS", "Raison sociale"), {}).columns] == ["store_code", "name"]
+    both = resolve(("FINESS", "Code site", "Raison sociale"), {})
+    assert [(c.header, c.field) for c in both.columns] == [("Code site", "store_code"), ("Raison sociale", "name")]
 
 
 def test_a_mapping_can_make_an_unrecognised_header_row_readable():

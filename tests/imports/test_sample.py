@@ -10,7 +10,7 @@ from tests.imports.helpers import counts, row_of, run_import
 SAMPLE = PATH.read_bytes()
 REJECTED = {  # Excel row -> what the report must say
     35: ("Tél.", "'04 78 12 34' is not a phone number"),
-    46: ("Nom de l'établissement", "Nom de l'établissement is required but empty"),
+    46: ("Nom de l'établissement", "column 'Nom de l'établissement' is empty; a new site needs a name"),
     57: ("Activité", "unknown category 'Centre de thalassothérapie'"),
     69: ("Horaires d'ouverture", "invalid time in '9h-25h'"),
     80: ("CODE SITE", "store code 'EHP-01-008' is also on row 81"),
