@@ -18,6 +18,9 @@ from service.sync import dispatch
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
 from service.campaigns.tasks import campaign_apply
+from service.notifications import tasks as notification_tasks
+from service.sources import tasks as source_tasks
+from service.webhooks import tasks as webhook_tasks
 from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_feed, sync_push, sync_verify
 
 
@@ -106,7 +109,9 @@ def worker_options(settings: Settings) -> dict[str, Any]:
                       # An apply cut short resumes from its last committed batch.
                       func(campaign_apply, keep_result=0, max_tries=3)],
         "cron_jobs": [cron(reconcile, second=set(range(0, 60, step)), run_at_startup=True, unique=True,
-                           keep_result=0)],
+                           keep_result=0),
+                      *source_tasks.crons(settings), *webhook_tasks.crons(settings),
+                      *notification_tasks.crons(settings)],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "after_job_end": after_job,

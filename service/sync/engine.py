@@ -34,6 +34,7 @@ from connectors.base import (
 )
 from connectors.registry import CONNECTORS
 from schemas import Establishment
+from service import events
 from service.db import unit_of_work
 from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
@@ -312,6 +313,7 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
             # platform's quota); one killed before recording it is due again after the job timeout
             target.next_attempt_at = now + timedelta(seconds=settings.sync_job_timeout)
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await events.target_status(session, target)
         await repo.save_target(session, target)
         if inline:
             nxt.read_back = (target.id, target.remote_id, target.pushed, loaded.connection,  # type: ignore[assignment]
@@ -384,6 +386,7 @@ async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorErr
         nxt = _apply_verify(target, attempt, rb, policy, settings)
         await repo.add_attempt(session, **vars(attempt))
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await events.target_status(session, target)
         await repo.save_target(session, target)
         return nxt
 

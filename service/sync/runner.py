@@ -15,9 +15,14 @@ from datetime import datetime
 from service.campaigns import service as campaigns
 from service.db import unit_of_work
 from service.models import utcnow
+from service.notifications import tasks as notification_tasks
+from service.sources import tasks as source_tasks
 from service.sync import engine, feeds
 from service.sync import repository as repo
 from service.sync.engine import Deps, Next
+from service.webhooks import tasks as webhook_tasks
+
+PERIODIC = (source_tasks.tick, webhook_tasks.tick, notification_tasks.tick)  # integrations, each reconcile pass
 
 log = logging.getLogger("vitrine.sync")
 Key = tuple[str, int, str]
@@ -136,4 +141,9 @@ class LocalRunner:
                 await self.reconcile()
             except Exception:
                 log.exception("sync.reconcile.failed")
+            for periodic in PERIODIC:
+                try:
+                    await periodic(self.deps)
+                except Exception:
+                    log.exception("integrations.tick.failed")
             await asyncio.sleep(self.reconcile_seconds)
