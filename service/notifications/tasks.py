@@ -21,8 +21,6 @@ async def notifications_digest(ctx: dict[str, Any]) -> int:
     return await service.send_digests(deps.sessionmaker, deps.settings)
 
 
-JOBS: list[Any] = []
-
 
 def crons(settings: Settings) -> list[Any]:
     return [cron(notifications_flush, second=30, unique=True, keep_result=0),

@@ -70,6 +70,10 @@ async def get(session: AsyncSession, org_id: int, name: str) -> Source:
     return source
 
 
+async def all_of(session: AsyncSession, org_id: int) -> list[Source]:
+    return await repo.all_of(session, org_id)
+
+
 async def remove(session: AsyncSession, org_id: int, name: str) -> None:
     await session.delete(await get(session, org_id, name))
 

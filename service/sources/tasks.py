@@ -15,8 +15,6 @@ async def sources_run_due(ctx: dict[str, Any]) -> int:
     return await service.run_due(deps.sessionmaker, deps.settings)
 
 
-JOBS: list[Any] = []
-
 
 def crons(settings: Settings) -> list[Any]:
     return [cron(sources_run_due, second=0, unique=True, keep_result=0, run_at_startup=True)]

@@ -64,6 +64,10 @@ async def get(session: AsyncSession, org_id: int, endpoint_id: int) -> WebhookEn
     return found
 
 
+async def endpoints(session: AsyncSession, org_id: int) -> list[WebhookEndpoint]:
+    return await repo.endpoints(session, org_id)
+
+
 async def rotate(session: AsyncSession, org_id: int, endpoint_id: int, settings: Settings) -> WebhookPublic:
     """A new secret; the old one still signs (both signatures sent) for the grace period."""
     endpoint = await get(session, org_id, endpoint_id)

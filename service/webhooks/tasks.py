@@ -21,8 +21,6 @@ async def webhooks_dispatch_and_deliver(ctx: dict[str, Any]) -> int:
     return await service.deliver_due(deps.sessionmaker, deps.settings, deps.client)
 
 
-JOBS: list[Any] = []
-
 
 def crons(settings: Settings) -> list[Any]:
     step = max(1, min(60, settings.events_seconds))
