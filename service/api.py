@@ -25,7 +25,7 @@ from service.sync.router import router as sync_router
 from service.sources.router import router as sources_router
 from service.webhooks.router import router as webhooks_router
 from service.notifications.router import router as notifications_router
-from service.sync.runtime import sync_runtime
+from service.runtime import sync_runtime
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

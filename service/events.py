@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.models import Event, utcnow
@@ -58,13 +58,14 @@ async def dispatch(sessionmaker: Any, consumers: list[Any], limit: int = 500) ->
     async with unit_of_work(sessionmaker) as session:
         query = (select(Event).where(col(Event.dispatched_at).is_(None)).order_by(Event.created_at)  # type: ignore[arg-type]
                  .limit(limit).with_for_update(skip_locked=True))
-        found = list((await session.exec(query)).all())
-        if not found:
-            return 0
+        now = utcnow()
+        found = []
+        for event in (await session.exec(query)).all():  # claimed one by one: two passes never share one
+            claimed = await session.execute(update(Event).where(Event.id == event.id,  # type: ignore[arg-type]
+                                                                col(Event.dispatched_at).is_(None))
+                                            .values(dispatched_at=now))
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                found.append(event)
         for consumer in consumers:
             await consumer(session, found)
-        now = utcnow()
-        for event in found:
-            event.dispatched_at = now
-            session.add(event)
         return len(found)

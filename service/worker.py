@@ -14,14 +14,11 @@ from arq.worker import Worker, func
 
 from service.db import make_engine, make_sessionmaker
 from service.settings import Settings, get_settings
-from service.sync import dispatch
+from service import jobs as dispatch
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
-from service.campaigns.tasks import campaign_apply
-from service.notifications import tasks as notification_tasks
-from service.sources import tasks as source_tasks
-from service.webhooks import tasks as webhook_tasks
-from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_feed, sync_push, sync_verify
+from service.sync.tasks import QUEUE, ArqDispatcher, after_job
+from service.tasks import all_tasks
 
 
 # Claim due jobs for the free slots in one round trip: a job is claimed as arq claims it (queued,
@@ -98,20 +95,20 @@ async def shutdown(ctx: dict[str, Any]) -> None:
         await ctx["engine"].dispose()
 
 
+def _seconds(every: float) -> set[int]:
+    """arq crons fire on wall-clock seconds: every `every` seconds within a minute (at most 60)."""
+    step = max(1, min(60, round(every)))
+    return set(range(0, 60, step))
+
+
 def worker_options(settings: Settings) -> dict[str, Any]:
-    step = max(1, min(60, settings.reconcile_seconds))
+    tasks = all_tasks()
     return {
-        "functions": [func(sync_push, keep_result=0, max_tries=1_000_000),
-                      func(sync_verify, keep_result=0, max_tries=1_000_000),
-                      func(sync_feed, keep_result=0, max_tries=1_000_000),
-                      # no longer timeout than the others: arq keeps a killed job's in-progress key
-                      # for the longest timeout of all, and a killed push must resume in minutes.
-                      # An apply cut short resumes from its last committed batch.
-                      func(campaign_apply, keep_result=0, max_tries=3)],
-        "cron_jobs": [cron(reconcile, second=set(range(0, 60, step)), run_at_startup=True, unique=True,
-                           keep_result=0),
-                      *source_tasks.crons(settings), *webhook_tasks.crons(settings),
-                      *notification_tasks.crons(settings)],
+        # one timeout for all: arq keeps a killed job's in-progress key for the longest timeout of
+        # all, and a killed push must resume in minutes
+        "functions": [func(job.function, name=job.name, keep_result=0, max_tries=job.max_tries) for job in tasks.jobs],
+        "cron_jobs": [cron(c.function, name=c.name, second=_seconds(c.every(settings)), run_at_startup=True,
+                           unique=True, keep_result=0) for c in tasks.crons],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "after_job_end": after_job,

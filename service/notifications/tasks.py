@@ -1,14 +1,13 @@
-"""E-mail jobs: the grouped immediate e-mails (each minute) and the weekly digest."""
+"""E-mail jobs: the grouped immediate e-mails (each minute) and the weekly digest (an hourly
+check that sends in the configured weekday and hour, once per ISO week in a process)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
+from service import jobs
 from service.models import utcnow
 from service.notifications import service
-from service.settings import Settings
 
 
 async def notifications_flush(ctx: dict[str, Any]) -> int:
@@ -16,26 +15,18 @@ async def notifications_flush(ctx: dict[str, Any]) -> int:
     return await service.flush(deps.sessionmaker, deps.settings)
 
 
+_last_digest: tuple[int, int] | None = None
+
+
 async def notifications_digest(ctx: dict[str, Any]) -> int:
-    deps = ctx["deps"]
-    return await service.send_digests(deps.sessionmaker, deps.settings)
-
-
-
-def crons(settings: Settings) -> list[Any]:
-    return [cron(notifications_flush, second=30, unique=True, keep_result=0),
-            cron(notifications_digest, weekday=settings.digest_weekday, hour=settings.digest_hour, minute=0,
-                 second=0, unique=True, keep_result=0)]
-
-
-_last_digest: tuple[int, int] | None = None  # embedded mode: the ISO week last sent in this process
-
-
-async def tick(deps: Any) -> None:
     global _last_digest
-    await service.flush(deps.sessionmaker, deps.settings)
-    now, settings = utcnow(), deps.settings
+    deps, now = ctx["deps"], utcnow()
     week = now.isocalendar()[:2]
-    if now.weekday() == settings.digest_weekday and now.hour == settings.digest_hour and _last_digest != week:
-        _last_digest = week
-        await service.send_digests(deps.sessionmaker, settings, now)
+    if now.weekday() != deps.settings.digest_weekday or now.hour != deps.settings.digest_hour or _last_digest == week:
+        return 0
+    _last_digest = week
+    return await service.send_digests(deps.sessionmaker, deps.settings, now)
+
+
+TASKS = jobs.Tasks(crons=(jobs.Cron(notifications_flush, every=lambda s: 60.0),
+                          jobs.Cron(notifications_digest, every=lambda s: 3600.0)))

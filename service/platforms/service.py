@@ -12,14 +12,9 @@ from service.establishments import repository as est_repo
 from service.models import PlatformConnection, utcnow
 from service.platforms.repository import get_connection
 from service.platforms.credentials import encrypt
+from service.platforms.endpoints import base_url  # noqa: F401  (re-exported for callers)
 from service.settings import Settings
 from service.sync import outbox
-
-
-def base_url(settings: Settings, connection: PlatformConnection) -> str:
-    """Settings (VITRINE_<PLATFORM>_BASE_URL) win, then the connection's option, then the platform's."""
-    override = settings.platform_base_urls().get(connection.platform)
-    return override or connection.options.get("base_url") or CONNECTORS[connection.platform].info.default_base_url
 
 
 async def connect(session: AsyncSession, org_id: int, platform: str, credentials: dict[str, str],

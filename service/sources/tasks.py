@@ -1,12 +1,10 @@
-"""Source jobs: the scheduler's pass (arq cron each minute; the embedded runner's loop)."""
+"""Source jobs: the scheduler's pass, each minute (arq cron; the runner's loop when embedded)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
-from service.settings import Settings
+from service import jobs
 from service.sources import service
 
 
@@ -15,11 +13,4 @@ async def sources_run_due(ctx: dict[str, Any]) -> int:
     return await service.run_due(deps.sessionmaker, deps.settings)
 
 
-
-def crons(settings: Settings) -> list[Any]:
-    return [cron(sources_run_due, second=0, unique=True, keep_result=0, run_at_startup=True)]
-
-
-async def tick(deps: Any) -> None:
-    """Embedded mode: the same pass, from the in-process runner's loop."""
-    await service.run_due(deps.sessionmaker, deps.settings)
+TASKS = jobs.Tasks(crons=(jobs.Cron(sources_run_due, every=lambda s: 60.0),))

@@ -38,7 +38,7 @@ from service import events
 from service.db import unit_of_work
 from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
-from service.platforms.service import base_url
+from service.platforms.endpoints import base_url
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
 from service.sync import channels

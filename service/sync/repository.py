@@ -227,3 +227,12 @@ async def attempts(session: AsyncSession, target_id: int, before: int | None, li
     if before:
         query = query.where(col(SyncAttempt.id) < before)
     return list((await session.exec(query.order_by(col(SyncAttempt.id).desc()).limit(limit))).all())
+
+
+async def establishment(session: AsyncSession, org_id: int, store_code: str) -> tuple[int, int] | None:
+    """(id, revision) of a live establishment, by its store code."""
+    query = select(EstablishmentRow.id, EstablishmentRow.revision).where(
+        EstablishmentRow.organisation_id == org_id, EstablishmentRow.store_code == store_code,
+        col(EstablishmentRow.deleted_at).is_(None))
+    found = (await session.exec(query)).first()
+    return (found[0], found[1]) if found else None  # type: ignore[return-value]

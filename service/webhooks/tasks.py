@@ -1,15 +1,12 @@
 """Webhook jobs: hand the event outbox to its consumers (webhooks, e-mail notifications), then
-send the due deliveries. A cron every `events_seconds`; the embedded runner calls `tick`."""
+send the due deliveries; every `events_seconds`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from arq import cron
-
-from service import events
+from service import events, jobs
 from service.notifications import service as notifications
-from service.settings import Settings
 from service.webhooks import service
 
 CONSUMERS = [service.fan_out, notifications.collect]
@@ -21,12 +18,4 @@ async def webhooks_dispatch_and_deliver(ctx: dict[str, Any]) -> int:
     return await service.deliver_due(deps.sessionmaker, deps.settings, deps.client)
 
 
-
-def crons(settings: Settings) -> list[Any]:
-    step = max(1, min(60, settings.events_seconds))
-    return [cron(webhooks_dispatch_and_deliver, second=set(range(0, 60, step)), unique=True, keep_result=0)]
-
-
-async def tick(deps: Any) -> None:
-    await events.dispatch(deps.sessionmaker, CONSUMERS)
-    await service.deliver_due(deps.sessionmaker, deps.settings)
+TASKS = jobs.Tasks(crons=(jobs.Cron(webhooks_dispatch_and_deliver, every=lambda s: float(s.events_seconds)),))

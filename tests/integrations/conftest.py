@@ -42,4 +42,4 @@ def settings(settings: Settings, mailbox: Mailbox) -> Settings:
     return settings.model_copy(update={
         "source_allow_http_loopback": True, "source_timeout_seconds": 1.5, "source_max_bytes": 100_000,
         "smtp_host": "127.0.0.1", "smtp_port": mailbox.port, "smtp_starttls": False, "notify_batch_seconds": 0.0,
-        "webhook_backoff_base": 0.2, "verify_poll_seconds": 0.5, "webhook_timeout_seconds": 2.0, "reconcile_seconds": 3600})
+        "webhook_backoff_base": 0.2, "verify_poll_seconds": 0.5, "events_seconds": 3600, "webhook_timeout_seconds": 2.0, "reconcile_seconds": 3600})

@@ -8,26 +8,18 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from service.cli import JsonOption, OrgOption, _guard, _with_org, app, console, err, print_json
+from service.cli.app import JsonOption, OrgOption, guard, with_org, console, err, print_json
 from service.context import Context
-from service.settings import get_settings
+
+commands = typer.Typer()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(commands)
 
 STATUS_STYLE = {"live": "green", "awaiting_review": "yellow", "submitted": "cyan", "pending": "white",
                 "in_progress": "blue", "drifted": "magenta", "action_required": "bold red", "failed": "red",
                 "not_connected": "dim"}
-
-
-@app.command()
-def worker() -> None:
-    """Run an arq sync worker (needs VITRINE_REDIS_URL). Start as many as you need."""
-    settings = get_settings()
-    if not settings.redis_url:
-        raise typer.Exit(_fail("the worker needs Redis: set VITRINE_REDIS_URL (without it, `vitrine serve` "
-                               "runs the sync jobs in-process)"))
-    from service.worker import VitrineWorker, worker_options
-
-    err.print(f"Vitrine worker: queue on {settings.redis_url.split('@')[-1]}, {settings.sync_concurrency} jobs at once")
-    VitrineWorker(**worker_options(settings)).run()
 
 
 def _fail(message: str) -> int:
@@ -35,13 +27,13 @@ def _fail(message: str) -> int:
     return 1
 
 
-@app.command()
+@commands.command()
 def status(org: OrgOption = None, platform: Annotated[str | None, typer.Option(help="Only this platform")] = None,
            status: Annotated[str | None, typer.Option("--status", help="Only this status")] = None,
            label: Annotated[str | None, typer.Option(help="Only sites with this label")] = None,
            as_json: JsonOption = False) -> None:
     """Where each establishment stands on each platform."""
-    rows = _guard(_with_org(org, lambda ctx, org_id: status_rows(ctx, org_id, platform, status, label)))
+    rows = guard(with_org(org, lambda ctx, org_id: status_rows(ctx, org_id, platform, status, label)))
     if as_json:
         keys = ("store_code", "platform", "status", "wanted_revision", "pushed_revision", "attempts",
                 "last_error", "expected_by", "live_url")
@@ -75,7 +67,7 @@ async def status_rows(ctx: Context, org_id: int, platform: str | None, status: s
             after = (rows[-1][1], rows[-1][0].platform)
 
 
-@app.command()
+@commands.command()
 def connect(platform: str, org: OrgOption = None,
             credential: Annotated[list[str], typer.Option("--credential", "-c", help="NAME=VALUE (secret)")] = [],  # noqa: B006
             option: Annotated[list[str], typer.Option("--option", "-o", help="NAME=VALUE")] = []) -> None:  # noqa: B006
@@ -94,11 +86,11 @@ def connect(platform: str, org: OrgOption = None,
         async with ctx.session() as session:
             await do_connect(session, org_id, platform, creds, opts, ctx.settings)
 
-    _guard(_with_org(org, go))
+    guard(with_org(org, go))
     console.print(f"{platform} connected; its targets are pending until a worker (or `vitrine serve`) runs")
 
 
-@app.command()
+@commands.command()
 def platforms(org: OrgOption = None, as_json: JsonOption = False) -> None:
     """Every platform: channel, capabilities, quota, typical delay, connection state."""
     from connectors.registry import platforms as all_platforms
@@ -110,7 +102,7 @@ def platforms(org: OrgOption = None, as_json: JsonOption = False) -> None:
             connected = await connections(session, org_id)
         return [describe(i, connected.get(i.key), ctx.settings).model_dump(mode="json") for i in all_platforms()]
 
-    rows = _guard(_with_org(org, go))
+    rows = guard(with_org(org, go))
     if as_json:
         print_json(rows)
         return
@@ -129,7 +121,7 @@ def _duration(seconds: int) -> str:
     return f"{seconds} s"
 
 
-@app.command()
+@commands.command()
 def sandbox(host: str = "127.0.0.1", port: int = 8900,
             config: Annotated[str | None, typer.Option(help="JSON object of SandboxConfig fields")] = None) -> None:
     """Run the directory sandbox alone (emulated Google, Facebook, Apple APIs) for tests and trials."""
