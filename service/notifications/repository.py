@@ -46,9 +46,9 @@ async def org_name(session: AsyncSession, org_id: int) -> str:
 
 
 async def changed_since(session: AsyncSession, org_id: int, since: datetime, limit: int = 200
-                        ) -> list[tuple[str, str, list[dict]]]:
-    """(store code, name, changes) of the revisions written since `since`, newest first."""
-    query = (select(EstablishmentRow.store_code, EstablishmentRow.name, Revision.changes)
+                        ) -> list[tuple[str, str, str, list[dict]]]:
+    """(store code, name, action, changes) of the revisions written since `since`, newest first."""
+    query = (select(EstablishmentRow.store_code, EstablishmentRow.name, Revision.action, Revision.changes)
              .join(Revision, Revision.establishment_id == EstablishmentRow.id)  # type: ignore[arg-type]
              .where(EstablishmentRow.organisation_id == org_id, Revision.created_at >= since)
              .order_by(col(Revision.created_at).desc()).limit(limit))

@@ -82,8 +82,8 @@ async def flush(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
             messages = []
             for person in people:
                 t = mail.TEXT[person.language]
-                lines = [mail.line(person.language, n.kind, n.payload) for n in items]
-                messages.append(mail.build(settings, person.email, t["immediate_subject"].format(n=len(items)),
+                lines = [mail.line(person.language, n.kind, n.payload) for n in _latest(items)]
+                messages.append(mail.build(settings, person.email, t["immediate_subject"].format(n=len(lines)),
                                            [("", lines)], t["immediate_intro"]))
             await mail.send(settings, messages)  # a failure rolls back: the items stay unsent
             now = utcnow()
@@ -117,9 +117,7 @@ async def digest(session: AsyncSession, settings: Settings, org_id: int, person:
                  since: datetime) -> mail.EmailMessage:
     t = mail.TEXT[person.language]
     org = await repo.org_name(session, org_id)
-    changed = [f"{name} ({code}) : {', '.join(sorted({c.get('field', '?') for c in changes}))}"
-               if person.language == "fr" else f"{name} ({code}): {', '.join(sorted({c.get('field', '?') for c in changes}))}"
-               for code, name, changes in await repo.changed_since(session, org_id, since)]
+    changed = _changed_lines(person.language, await repo.changed_since(session, org_id, since))
     live, platforms = await repo.live_counts(session, org_id)
     waiting = [mail.line(person.language, "listing.status_changed",
                          {"store_code": code, "name": name, "platform": platform, "status": status, "reason": reason})
@@ -128,3 +126,28 @@ async def digest(session: AsyncSession, settings: Settings, org_id: int, person:
                 (t["waiting"], waiting or [t["none"]])]
     return mail.build(settings, person.email, t["digest_subject"].format(org=org), sections,
                       t["digest_intro"].format(org=org))
+
+
+def _latest(items: list[Notification]) -> list[Notification]:
+    """One item per listing (a site that failed twice in the window is listed once, as it
+    stands last), per source, per endpoint; in the order they first came."""
+    kept: dict[tuple, Notification] = {}
+    for item in items:
+        p = item.payload
+        key = (item.kind, p.get("establishment_id"), p.get("platform"), p.get("source"), p.get("endpoint_id")) \
+            if item.kind != "source.failed" else (item.kind, item.id)
+        kept[key] = item
+    return sorted(kept.values(), key=lambda n: n.id or 0)
+
+
+def _changed_lines(language: str, revisions: list[tuple[str, str, str, list[dict]]]) -> list[str]:
+    """One line per site: the fields changed over the week, or that it is new."""
+    sites: dict[str, tuple[str, set[str], bool]] = {}
+    for code, name, action, changes in revisions:
+        _, fields, created = sites.get(code, (name, set(), False))
+        fields |= {str(c.get("field", "?")) for c in changes}
+        sites[code] = (name, fields, created or action == "create")
+    sep = " : " if language == "fr" else ": "
+    new = "nouvelle fiche" if language == "fr" else "new listing"
+    return [f"{name} ({code}){sep}" + (new if created else ", ".join(sorted(fields)))
+            for code, (name, fields, created) in sites.items()]
