@@ -8,6 +8,7 @@ from sqlalchemy import func, update
 from sqlmodel import select
 
 from service.db import unit_of_work
+from service.settings import Settings
 from service.models import EstablishmentRow, ImportRun, Notification, Revision, Source, SourceRun, utcnow
 from service.sources import service as sources
 from service.webhooks.tasks import CONSUMERS
@@ -145,3 +146,58 @@ async def test_a_source_url_must_be_https(client):
     assert response.status_code == 422 and response.json()["error"]["field"] == "url"
     bad_schedule = {"name": "x", "kind": "csv", "url": "https://intranet.example/s.csv", "schedule": "often"}
     assert (await client.post("/api/v1/sources", json=bad_schedule)).json()["error"]["field"] == "schedule"
+
+
+async def test_sftp_file_with_pinned_host_key_then_unchanged(client, internal, tmp_path):
+    from connectors.sandbox.sftp import SftpInbox
+    from tests.integrations.servers import xlsx_bytes
+
+    async with SftpInbox(tmp_path / "sftp") as inbox:
+        options = inbox.options("exports")
+        (tmp_path / "sftp" / "exports" / "sites.xlsx").write_bytes(xlsx_bytes(internal._rows()))
+        body = {"name": "fileserver", "kind": "sftp", "url": f"sftp://127.0.0.1:{inbox.port}/exports/sites.xlsx",
+                "known_hosts": options["known_hosts"], "secrets": inbox.credentials}
+        assert (await client.post("/api/v1/sources", json=body)).status_code == 201
+        first = (await client.post("/api/v1/sources/fileserver/run")).json()
+        assert first["run"]["outcome"] == "applied" and first["run"]["counts"]["create"] == 3
+        again = (await client.post("/api/v1/sources/fileserver/run")).json()
+        assert again == {"unchanged": True, "run": None}  # same size and mtime: no run
+        wrong_key = {**body, "name": "spoofed", "known_hosts": f"[127.0.0.1]:{inbox.port} ssh-ed25519 "
+                     "AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"}
+        await client.post("/api/v1/sources", json=wrong_key)
+        refused = (await client.post("/api/v1/sources/spoofed/run")).json()["run"]
+        assert refused["outcome"] == "failed" and refused["error"].startswith("auth: ") and "host key" in refused["error"]
+
+
+async def test_two_runs_of_one_source_never_overlap(client, app, internal, settings, session_factory):
+    import asyncio
+
+    await client.post("/api/v1/sources", json=json_source(internal))
+    async with unit_of_work(session_factory) as session:
+        source_id = (await session.exec(select(Source.id))).one()
+    internal.mode = "slow"  # the first run holds the lock while it waits
+    results = await asyncio.gather(*(sources.run(app.state.sessionmaker, settings, source_id, "manual")
+                                     for _ in range(2)))
+    assert sorted(r is None for r in results) == [False, True]
+    busy = sources.run(app.state.sessionmaker, settings, source_id, "manual")
+    assert (await busy) is not None  # the lock is released after the run
+
+
+def test_integrations_crons_are_composed_for_both_executors():
+    from service.tasks import all_tasks
+    from service.worker import worker_options
+
+    names = {c.name for c in all_tasks().crons}
+    assert {"sources_run_due", "webhooks_dispatch_and_deliver", "notifications_flush",
+            "notifications_digest"} <= names
+    arq_crons = {c.name for c in worker_options(Settings(redis_url="redis://127.0.0.1:6379/7"))["cron_jobs"]}
+    assert {"sources_run_due", "webhooks_dispatch_and_deliver", "notifications_flush",
+            "notifications_digest"} <= arq_crons
+
+
+async def test_source_and_webhook_errors_are_in_the_openapi(anon_client):
+    spec = (await anon_client.get("/openapi.json")).json()
+    assert "409" in spec["paths"]["/api/v1/sources/{name}/run"]["post"]["responses"]
+    for path, method in (("/api/v1/sources", "post"), ("/api/v1/webhooks", "post")):
+        responses = spec["paths"][path][method]["responses"]
+        assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
