@@ -16,6 +16,7 @@ import posixpath
 import ssl
 import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -120,10 +121,13 @@ async def _fetch(kind: str, url: str, options: dict[str, Any], secrets: dict[str
         verify: Any = True
         if secrets.get("client_cert"):
             verify = ssl.create_default_context()
-            cert, key = f"{tmp}/cert.pem", f"{tmp}/key.pem"
-            open(cert, "w").write(secrets["client_cert"])
-            open(key, "w").write(secrets.get("client_key") or secrets["client_cert"])
-            verify.load_cert_chain(cert, key)
+            cert, key = Path(tmp, "cert.pem"), Path(tmp, "key.pem")  # the temporary directory is 0700
+            cert.write_text(secrets["client_cert"])
+            key.write_text(secrets.get("client_key") or secrets["client_cert"])
+            try:
+                verify.load_cert_chain(cert, key)
+            except (ssl.SSLError, ValueError) as exc:
+                raise SourceError("config", f"the client certificate or key cannot be read: {exc}") from None
         async with httpx.AsyncClient(timeout=settings.source_timeout_seconds, verify=verify, auth=auth,
                                      headers=headers, follow_redirects=False) as client:
             conditional = {**({"If-None-Match": etag} if etag else {}),

@@ -11,6 +11,7 @@ log entry per attempt (at, status code, duration, error); `redeliver` queues it 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -32,6 +33,7 @@ from service.webhooks import repository as repo
 from service.webhooks import signing
 
 log = logging.getLogger("vitrine.webhooks")
+SEND_CONCURRENCY = 10
 
 
 def _check_url(url: str, settings: Settings) -> None:
@@ -166,9 +168,14 @@ async def deliver_due(sessionmaker: async_sessionmaker[AsyncSession], settings: 
                             await body_of(session, event)))
     own = client is None
     client = client or httpx.AsyncClient(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
+    room = asyncio.Semaphore(SEND_CONCURRENCY)  # one slow endpoint does not hold the others back
+
+    async def send(item: tuple[int, str, list[str], str, bytes]) -> None:
+        async with room:
+            await _send(sessionmaker, settings, client, *item)  # type: ignore[arg-type]
+
     try:
-        for delivery_id, url, secrets_, msg_id, body in claimed:
-            await _send(sessionmaker, settings, client, delivery_id, url, secrets_, msg_id, body)
+        await asyncio.gather(*(send(item) for item in claimed))
     finally:
         if own:
             await client.aclose()

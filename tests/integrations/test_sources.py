@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from service.db import unit_of_work
 from service.settings import Settings
-from service.models import EstablishmentRow, ImportRun, Notification, Revision, Source, SourceRun, utcnow
+from service.models import EstablishmentRow, Event, ImportRun, Notification, Revision, Source, SourceRun, utcnow
 from service.sources import service as sources
 from service.webhooks.tasks import CONSUMERS
 from service import events
@@ -138,6 +138,10 @@ async def test_csv_and_xlsx_sources_and_missing_sites_reported(client, internal,
     assert xlsx_run["counts"]["unchanged"] == 2 and xlsx_run["missing"] == ["CLI-003"]
     assert "not available yet" in xlsx_run["error"]  # missing=close needs the deletion choices
     assert (await client.get("/api/v1/establishments/CLI-003")).status_code == 200  # reported, not touched
+    async with unit_of_work(session_factory) as session:
+        done = (await session.exec(select(Event).where(Event.kind == "import.completed"))).all()
+    assert sorted(e.payload["filename"] for e in done) == ["source:csv", "source:xlsx"]
+    assert {e.payload["import_id"] for e in done} == {csv_run["import_id"], xlsx_run["import_id"]}
 
 
 async def test_a_source_url_must_be_https(client):
