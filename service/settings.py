@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     source_max_bytes: int = 50 * 1024 * 1024  # summed over a pull's pages
     source_max_pages: int = 1000
     source_allow_http_loopback: bool = False  # http:// to 127.0.0.1/localhost (tests, a local bridge)
+    source_poll_seconds: float = 60.0  # how often due sources are looked for
     source_lock_seconds: float = 3600.0  # a run holding a source's lock longer is presumed dead
     events_seconds: int = 10  # how often the outbox is read and webhooks are sent
     webhook_timeout_seconds: float = 10.0

@@ -1,4 +1,5 @@
-"""Source jobs: the scheduler's pass, each minute (arq cron; the runner's loop when embedded)."""
+"""Source jobs: the scheduler's pass every `source_poll_seconds` (arq cron; the in-process runner
+when embedded)."""
 
 from __future__ import annotations
 
@@ -13,4 +14,4 @@ async def sources_run_due(ctx: dict[str, Any]) -> int:
     return await service.run_due(deps.sessionmaker, deps.settings)
 
 
-TASKS = jobs.Tasks(crons=(jobs.Cron(sources_run_due, every=lambda s: 60.0),))
+TASKS = jobs.Tasks(crons=(jobs.Cron(sources_run_due, every=lambda s: s.source_poll_seconds),))

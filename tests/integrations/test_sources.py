@@ -205,3 +205,26 @@ async def test_source_and_webhook_errors_are_in_the_openapi(anon_client):
     for path, method in (("/api/v1/sources", "post"), ("/api/v1/webhooks", "post")):
         responses = spec["paths"][path][method]["responses"]
         assert responses["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorResponse")
+
+
+async def test_embedded_mode_runs_a_due_source_on_its_own(internal, engine, session_factory, settings, org):
+    """No direct call: the app's in-process runner finds the source due and runs it."""
+    import asyncio
+
+    import httpx
+
+    from service.api import create_app
+
+    quick = settings.model_copy(update={"source_poll_seconds": 0.2})
+    application = create_app(quick, engine=engine)
+    async with application.router.lifespan_context(application):
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=application), base_url="http://vitrine",
+                                     headers={"Authorization": f"Bearer {org[1]}"}) as client:
+            assert (await client.post("/api/v1/sources", json=json_source(internal))).status_code == 201
+            await make_due(session_factory)
+            for _ in range(100):
+                runs = (await client.get("/api/v1/sources/facilities/runs")).json()
+                if runs:
+                    break
+                await asyncio.sleep(0.1)
+    assert runs and runs[0]["trigger"] == "schedule" and runs[0]["counts"]["create"] == 3
