@@ -25,6 +25,8 @@ from service.sync.router import router as sync_router
 from service.sources.router import router as sources_router
 from service.webhooks.router import router as webhooks_router
 from service.notifications.router import router as notifications_router
+from service.logs import RequestContext
+from service.ops import router as ops_router
 from service.runtime import sync_runtime
 from service.settings import Settings, get_settings
 
@@ -105,10 +107,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error_response(ApiError(exc.status_code, code, str(exc.detail)))
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.add_middleware(RequestContext)
+    app.include_router(ops_router)
     api = APIRouter(prefix="/api/v1")
     api.include_router(organisation_router)
     api.include_router(establishments_router)

@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.settings import Settings
 from service import jobs as dispatch
+from service import metrics
 from service.sync.engine import Deps
 from service.sync.limiter import LocalLimiter
 
@@ -41,7 +42,7 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
         return
     from service.sync.runner import LocalRunner
 
-    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
+    async with metrics.platform_client(httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
         from service.tasks import all_tasks
 
         runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), all_tasks(),

@@ -29,7 +29,7 @@ commands = typer.Typer()
 def register(app: typer.Typer) -> None:
     app.add_typer(commands)
 
-SAMPLE = Path(__file__).resolve().parent / "data" / "sample-sites.xlsx"
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-sites.xlsx"
 DEMO_ORG = "Horizon Santé (démo)"
 SETTLED = {"live", "submitted", "action_required", "failed", "drifted", "not_connected"}
 

@@ -55,12 +55,17 @@ def establishments_show(code: str, org: OrgOption = None, as_json: JsonOption = 
     """Show one establishment."""
     from service.establishments.service import get_or_404, to_public
 
+    from service.cli.sync import print_status_rows, status_rows
+
     async def go(ctx: Context, org_id: int) -> dict[str, Any]:
         async with ctx.session() as session:
-            return to_public(await get_or_404(session, org_id, code)).model_dump(mode="json")
+            record = to_public(await get_or_404(session, org_id, code)).model_dump(mode="json")
+        return {**record, "sync": await status_rows(ctx, org_id, None, None, None, store_code=code)}
 
     record = guard(with_org(org, go))
     if as_json:
         print_json(record)
         return
+    sync = record.pop("sync")
     console.print_json(data=record)
+    print_status_rows(sync)

@@ -30,7 +30,8 @@ def org_create(name: str) -> None:
             await create_organisation(session, name)
 
     guard(go())
-    console.print(f"organisation [bold]{escape(name)}[/] created; next: vitrine apikey create --org {shell_quote(name)}")
+    console.print(f"organisation [bold]{escape(name)}[/] created; next: vitrine apikey create --org {shell_quote(name)}",
+                  soft_wrap=True)
 
 
 @org_app.command("list")

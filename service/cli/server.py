@@ -46,11 +46,14 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     configure(settings.log_level)
     err.print(f"Vitrine API on http://{host}:{port}  (docs: http://{host}:{port}/docs; "
               f"database: {safe_url(settings.resolved_database_url)})")
+    # log_config=None: uvicorn's own lines (start-up, access) go through Vitrine's handler, so they
+    # are JSON too with VITRINE_LOG_FORMAT=json
     uvicorn.run("service.api:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower())
+                log_level=settings.log_level.lower(), log_config=None)
 
 
-def worker() -> None:
+def worker(metrics_port: Annotated[int | None, typer.Option(
+        help="Serve /healthz, /readyz and /metrics on this port (e.g. 9100).")] = None) -> None:
     """Run an arq sync worker (needs VITRINE_REDIS_URL). Start as many as you need."""
     from service.logs import configure
 
@@ -62,4 +65,4 @@ def worker() -> None:
     from service.worker import VitrineWorker, worker_options
 
     err.print(f"Vitrine worker: queue on {settings.redis_url.split('@')[-1]}, {settings.sync_concurrency} jobs at once")
-    VitrineWorker(**worker_options(settings)).run()
+    VitrineWorker(**worker_options(settings, metrics_port)).run()

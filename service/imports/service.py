@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas.imports import FileError, IgnoredColumn, ImportReport, ImportRunPublic, ImportSummary, RowReport
 from service import events
+from service import metrics
 from service.errors import NotFound
 from service.establishments import repository as est_repo
 from service.establishments.service import Outcome, Source, apply
@@ -354,6 +355,7 @@ async def import_workbook(session: AsyncSession, org_id: int, data: bytes, filen
             "import_id": report.id, "filename": filename, "outcome": report.outcome,
             "summary": report.summary.model_dump(mode="json", include={"rows", "create", "update", "unchanged",
                                                                         "rejected"})})
+    metrics.IMPORTS.labels(report.outcome).inc()
     return report
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from service import logs
 from service.jobs import Cron, Tasks
 from service.models import utcnow
 from service.sync import engine, feeds
@@ -116,7 +117,9 @@ class LocalRunner:
             kind, establishment_id, platform = key
             try:
                 run = {"push": engine.push_and_read_back, "verify": engine.verify, "feed": feeds.deliver_feed}[kind]
-                nxt = await run(self.deps, establishment_id, platform)  # for "feed", the id is the organisation's
+                where = {"organisation": establishment_id} if kind == "feed" else {"site": establishment_id}
+                with logs.bound(job=f"{kind}:{establishment_id}:{platform}", platform=platform, **where):
+                    nxt = await run(self.deps, establishment_id, platform)  # for "feed", the id is the organisation's
             except Exception:
                 log.exception("sync.job.crashed kind=%s establishment=%s platform=%s", *key)
                 nxt = Next(push_in=self.deps.settings.sync_backoff_base) if kind == "push" else Next()

@@ -22,7 +22,7 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 
-from service import jobs
+from service import jobs, logs
 from service.db import unit_of_work
 from service.models import utcnow
 from service.sync import engine, feeds
@@ -115,14 +115,17 @@ def _follow(ctx: dict[str, Any], establishment_id: int, platform: str, nxt: Next
 
 
 async def sync_push(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
+    logs.bind(job=job_id("push", establishment_id, platform), platform=platform, site=establishment_id)
     _follow(ctx, establishment_id, platform, await engine.push_and_read_back(ctx["deps"], establishment_id, platform))
 
 
 async def sync_verify(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
+    logs.bind(job=job_id("verify", establishment_id, platform), platform=platform, site=establishment_id)
     _follow(ctx, establishment_id, platform, await engine.verify(ctx["deps"], establishment_id, platform))
 
 
 async def sync_feed(ctx: dict[str, Any], organisation_id: int, platform: str) -> None:
+    logs.bind(job=job_id("feed", organisation_id, platform), platform=platform, organisation=organisation_id)
     nxt = await feeds.deliver_feed(ctx["deps"], organisation_id, platform)
     _follow(ctx, organisation_id, platform, nxt)
 
