@@ -22,6 +22,9 @@ from service.imports.router import router as imports_router
 from service.platforms.router import router as platforms_router
 from service.campaigns.router import router as campaigns_router
 from service.sync.router import router as sync_router
+from service.sources.router import router as sources_router
+from service.webhooks.router import router as webhooks_router
+from service.notifications.router import router as notifications_router
 from service.logs import RequestContext
 from service.ops import router as ops_router
 from service.runtime import sync_runtime
@@ -113,5 +116,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
     api.include_router(sync_router)
     api.include_router(platforms_router)
     api.include_router(campaigns_router)
+    api.include_router(sources_router)
+    api.include_router(webhooks_router)
+    api.include_router(notifications_router)
     app.include_router(api)
     return app

@@ -255,3 +255,134 @@ class CampaignSite(SQLModel, table=True):
     revision: int | None = None  # written by the campaign
     outcome: str = Field(default="planned", max_length=16)  # planned | applied | unchanged | conflict
     detail: str | None = None
+
+
+# Integrations (issue 14): scheduled pulls, the neutral event outbox, webhooks, e-mail.
+
+
+class Source(SQLModel, table=True):
+    """An internal system Vitrine pulls sites from on a schedule (docs/integrations.md)."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "name"), Index("ix_source_next_run", "enabled", "next_run_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    name: str = Field(max_length=100)
+    kind: str = Field(max_length=8)  # json | csv | xlsx | sftp
+    url: str = Field(max_length=1000)
+    options: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    secrets: str | None = None  # Fernet token of a JSON object (token, password, client_cert…)
+    schedule: str = Field(max_length=100)  # "every 30m", "every 6h", or a cron expression
+    atomic: bool = True
+    missing: str = Field(default="report", max_length=16)  # report | close
+    enabled: bool = True
+    etag: str | None = Field(default=None, max_length=500)
+    last_modified: str | None = Field(default=None, max_length=100)
+    state: str = Field(default="new", max_length=16)  # new | ok | failed
+    last_error: str | None = None
+    last_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_run_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    running_since: datetime | None = Field(default=None, sa_type=UTCDateTime)  # the overlap lock
+    created_at: datetime = _ts()
+
+
+class SourceRun(SQLModel, table=True):
+    """One pull that found new content (or failed): its import run, counts and report."""
+
+    __tablename__ = "source_run"
+    __table_args__ = (Index("ix_source_run_source_started", "source_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(foreign_key="source.id", ondelete="CASCADE")
+    trigger: str = Field(max_length=16)  # schedule | manual
+    outcome: str = Field(max_length=16)  # applied | rejected | failed
+    import_id: str | None = Field(default=None, max_length=36)
+    requests: int = 0
+    bytes: int = 0
+    counts: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    error: str | None = None
+    started_at: datetime = _ts()
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Event(SQLModel, table=True):
+    """The neutral event outbox (`service/events.py`): written in the transaction of what
+    happened, read by webhooks and notifications afterwards."""
+
+    __table_args__ = (Index("ix_event_dispatched", "dispatched_at", "created_at"),)
+
+    id: str = Field(primary_key=True, max_length=40)  # msg_<hex>: the webhook-id of its deliveries
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    kind: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = _ts()
+    dispatched_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class WebhookEndpoint(SQLModel, table=True):
+    __tablename__ = "webhook_endpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    url: str = Field(max_length=1000)
+    events: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    secret: str  # Fernet token of {"secret": "whsec_..."}
+    previous_secret: str | None = None  # still signed with until previous_expires_at
+    previous_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    enabled: bool = True
+    disabled_reason: str | None = None
+    failing_since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One event for one endpoint: delivered at least once, retried with backoff; `log` holds
+    each attempt (at, status code, duration, error)."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (UniqueConstraint("endpoint_id", "event_id"), Index("ix_webhook_delivery_due", "status", "next_attempt_at"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    endpoint_id: int = Field(foreign_key="webhook_endpoint.id", ondelete="CASCADE")
+    event_id: str = Field(foreign_key="event.id", max_length=40)
+    kind: str = Field(max_length=40)
+    status: str = Field(default="pending", max_length=16)  # pending | delivered | failed (gave up)
+    attempts: int = 0
+    response_code: int | None = None
+    duration_ms: int | None = None
+    last_error: str | None = None
+    log: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class NotificationRecipient(SQLModel, table=True):
+    """Who receives e-mail: an organisation address now; `user_id` for per-user recipients
+    once user accounts exist (then their digest covers their sites only)."""
+
+    __tablename__ = "notification_recipient"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    email: str = Field(max_length=254)
+    language: str = Field(default="fr", max_length=2)  # fr | en
+    user_id: int | None = None
+    immediate: bool = True
+    digest: bool = True
+    created_at: datetime = _ts()
+
+
+class Notification(SQLModel, table=True):
+    """Something a person must see, waiting to go out in the next grouped e-mail."""
+
+    __table_args__ = (Index("ix_notification_unsent", "sent_at", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id")
+    kind: str = Field(max_length=40)
+    payload: dict[str, Any] = Field(sa_column=Column(JSONType, nullable=False))
+    created_at: datetime = _ts()
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

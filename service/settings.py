@@ -43,6 +43,30 @@ class Settings(BaseSettings):
     facebook_base_url: str | None = None
     apple_base_url: str | None = None
 
+    # integrations (docs/integrations.md)
+    source_timeout_seconds: float = 60.0  # a whole pull (every page) past this fails
+    source_max_bytes: int = 50 * 1024 * 1024  # summed over a pull's pages
+    source_max_pages: int = 1000
+    source_allow_http_loopback: bool = False  # http:// to 127.0.0.1/localhost (tests, a local bridge)
+    source_poll_seconds: float = 60.0  # how often due sources are looked for
+    source_lock_seconds: float = 3600.0  # a run holding a source's lock longer is presumed dead
+    events_seconds: int = 10  # how often the outbox is read and webhooks are sent
+    webhook_timeout_seconds: float = 10.0
+    webhook_backoff_base: float = 30.0  # seconds; doubles each attempt (5 s, 5 min, 30 min… in spirit)
+    webhook_backoff_max: float = 6 * 3600.0
+    webhook_max_attempts: int = 12
+    webhook_disable_after_hours: float = 72.0  # an endpoint failing this long is disabled
+    webhook_secret_grace_hours: float = 24.0  # the secret before a rotation still signs meanwhile
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "vitrine@localhost"
+    notify_batch_seconds: float = 300.0  # immediate e-mails wait this long to travel together
+    digest_weekday: int = 0  # Monday
+    digest_hour: int = 7  # UTC
+
     def platform_base_urls(self) -> dict[str, str]:
         """VITRINE_<PLATFORM>_BASE_URL overrides, for the platforms that have one."""
         return {name.removesuffix("_base_url"): value for name, value in self

@@ -15,7 +15,7 @@ import pytest
 
 SERVICE = Path(__file__).resolve().parent.parent / "service"
 LAYERS = ["platforms", "sync", "establishments", "imports", "campaigns",
-          "users", "sources", "webhooks", "notifications"]
+          "users", "sources", "notifications", "webhooks"]
 # Within a package, modules that only compose the package for HTTP (thin routers) may import above.
 FACES = {"router.py"}
 # platforms' connect() queues every site for a new connection: the one call up from the store.

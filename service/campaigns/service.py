@@ -29,6 +29,7 @@ from connectors.registry import CONNECTORS, render
 from schemas import Establishment
 from schemas.campaigns import (CampaignPlanResponse, CampaignProgress, CampaignPublic, HolidayClosureRequest,
                                PhoneMigrationRequest, PlatformPlan, PlatformProgress, PlatformSend, SitePlan)
+from service import events
 from service.campaigns import planner
 from service.campaigns import repository as repo
 from service.campaigns.eta import Eta, estimate
@@ -280,6 +281,8 @@ async def apply(sessionmaker: Sessionmaker, org_id: int, campaign_id: str) -> Ca
         counts = await repo.outcome_counts(session, campaign_id)
         campaign.state, campaign.applied_at = "applied", utcnow()
         campaign.summary = {**campaign.summary, "outcomes": counts}
+        await events.record(session, org_id, "campaign.completed", {
+            "campaign_id": campaign.id, "kind": campaign.kind, "name": campaign.summary.get("name"), "outcomes": counts})
         if campaign.kind == "phone_migration" and campaign.transition_ends_at is not None:
             child = Campaign(id=str(uuid.uuid4()), organisation_id=org_id, kind="transition_end", state="scheduled",
                              request={"transition_of": campaign.id}, parent_id=campaign.id,

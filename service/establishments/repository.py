@@ -164,3 +164,9 @@ async def revisions(session: AsyncSession, establishment_id: int, *, before: int
         query = query.where(Revision.number < before)
     query = query.order_by(col(Revision.number).desc()).limit(limit)
     return list((await session.exec(query)).all())
+
+
+async def code_and_name(session: AsyncSession, establishment_id: int) -> tuple[str, str] | None:
+    """(store code, name) of one establishment, for messages that name a site."""
+    row = await session.get(EstablishmentRow, establishment_id)
+    return None if row is None else (row.store_code, row.name)

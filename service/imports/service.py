@@ -24,6 +24,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas.imports import FileError, IgnoredColumn, ImportReport, ImportRunPublic, ImportSummary, RowReport
+from service import events
 from service import metrics
 from service.errors import NotFound
 from service.establishments import repository as est_repo
@@ -278,6 +279,11 @@ async def import_workbook(session: AsyncSession, org_id: int, data: bytes, filen
     with _bulk_allocation(), _Spill() as spill:
         report = await _import(session, org_id, data, filename, spill, dry_run=dry_run, allow_partial=allow_partial,
                                mapping=mapping, progress=progress, default_category=default_category)
+    if not dry_run:
+        await events.record(session, org_id, "import.completed", {
+            "import_id": report.id, "filename": filename, "outcome": report.outcome,
+            "summary": report.summary.model_dump(mode="json", include={"rows", "create", "update", "unchanged",
+                                                                        "rejected"})})
     metrics.IMPORTS.labels(report.outcome).inc()
     return report
 

@@ -35,6 +35,7 @@ from connectors.base import (
 )
 from connectors.registry import CONNECTORS
 from schemas import Establishment
+from service import events
 from service import metrics
 from service.db import unit_of_work
 from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
@@ -322,6 +323,7 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
             # platform's quota); one killed before recording it is due again after the job timeout
             target.next_attempt_at = now + timedelta(seconds=settings.sync_job_timeout)
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await events.target_status(session, target)
         await repo.save_target(session, target)
         if inline:
             nxt.read_back = (target.id, target.remote_id, target.pushed, loaded.connection,  # type: ignore[assignment]
@@ -395,6 +397,7 @@ async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorErr
         await repo.add_attempt(session, **vars(attempt))
         metrics.SYNC_ATTEMPTS.labels(target.platform, "verify", attempt.outcome).inc()
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await events.target_status(session, target)
         await repo.save_target(session, target)
         return nxt
 
