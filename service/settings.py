@@ -20,6 +20,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     bulk_max_items: int = 1000
     import_max_bytes: int = 50 * 1024 * 1024
+    # bounds on an uploaded workbook's work (service/imports/guards.py)
+    import_max_rows: int = 1_048_576  # <row> elements per sheet, empty ones included (Excel's own maximum)
+    import_max_cells: int = 30_000_000  # cells per sheet, and shared strings
+    import_max_part_bytes: int = 1 << 30  # unpacked size of one part of the .xlsx archive
+    import_max_ratio: float = 200.0  # unpacked / packed size of a part over 1 MiB
+    import_max_seconds: float = 300.0  # reading one workbook, all rows
     page_size_max: int = 500
 
     # sync engine
