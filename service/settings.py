@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     import_max_rows: int = 1_048_576  # <row> elements per sheet, empty ones included (Excel's own maximum)
     import_max_cells: int = 30_000_000  # cells per sheet, and shared strings
     import_max_part_bytes: int = 1 << 30  # unpacked size of one part of the .xlsx archive
-    import_max_ratio: float = 200.0  # unpacked / packed size of a part over 1 MiB
+    import_max_ratio: float = 200.0  # unpacked / packed size of a part over 16 MiB
     import_max_seconds: float = 300.0  # reading one workbook, all rows
     page_size_max: int = 500
 

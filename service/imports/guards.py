@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 
 EXCEL_MAX_ROWS = 1_048_576  # Excel's own sheet size (Excel specifications and limits)
 _CHUNK = 1 << 20
+RATIO_FLOOR = 16 << 20  # smaller parts may be anything (a long repeated cell packs 1000:1)
 _TAIL = 16
 _ROW_NEEDLES = (b"<row", b":row")  # `<x:row` in files with a namespace prefix
 _CELL_NEEDLES = (b"<c ", b"<c>", b"<c/", b":c ", b":c>")
@@ -52,7 +53,7 @@ class Limits:
     rows: int = EXCEL_MAX_ROWS  # <row> elements per sheet, empty ones included
     cells: int = 30_000_000  # <c> elements per sheet, and shared strings
     part_bytes: int = 1 << 30  # unpacked size of one zip part
-    ratio: float = 200.0  # unpacked / packed size of one part over 1 MiB (real sheets: 5 to 30)
+    ratio: float = 200.0  # unpacked / packed size of one part over 16 MiB (real sheets: 5 to 30)
     seconds: float = 300.0  # the whole read: this check and the rows' iteration
 
     @classmethod
@@ -81,7 +82,7 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits, deadline: Deadline |
         if info.file_size > limits.part_bytes:
             raise LimitExceeded("file_too_large", f"part {info.filename} unpacks to {info.file_size:,} bytes; "
                                                   f"the limit is {limits.part_bytes:,}: split the workbook")
-        if info.file_size > 1 << 20 and info.file_size > limits.ratio * max(info.compress_size, 1):
+        if info.file_size > RATIO_FLOOR and info.file_size > limits.ratio * max(info.compress_size, 1):
             ratio = info.file_size / max(info.compress_size, 1)
             raise LimitExceeded("compression_ratio", f"part {info.filename} unpacks {ratio:,.0f} times its packed "
                                                      f"size (limit {limits.ratio:g}): not a workbook as Excel "
