@@ -1,9 +1,12 @@
 """One settings object, read from the environment (prefix `VITRINE_`) or a `.env` file."""
 
+from __future__ import annotations
+
+import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "vitrine"
@@ -46,10 +49,28 @@ class Settings(BaseSettings):
     facebook_base_url: str | None = None
     apple_base_url: str | None = None
 
+    # Destinations (a base_url, an upload URL, an SFTP host) a connection's options may name, as
+    # URL prefixes: ["https://feeds.partner.example/", "sftp://sftp.partner.example:22"]. Empty: none,
+    # every platform talks to its own endpoints or to VITRINE_<PLATFORM>_BASE_URL.
+    platform_url_allowlist: list[str] = []
+    # VITRINE_<PLATFORM>_BASE_URL for any platform of the registry, collected at start-up.
+    platform_urls: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _collect_platform_urls(self) -> Settings:
+        for name, value in os.environ.items():
+            if name.startswith("VITRINE_") and name.endswith("_BASE_URL") and value:
+                key = name.removeprefix("VITRINE_").removesuffix("_BASE_URL").lower()
+                if key not in ("google", "facebook", "apple"):  # those three are fields
+                    self.platform_urls.setdefault(key, value)
+        return self
+
     def platform_base_urls(self) -> dict[str, str]:
-        """VITRINE_<PLATFORM>_BASE_URL overrides, for the platforms that have one."""
-        return {name.removesuffix("_base_url"): value for name, value in self
-                if name.endswith("_base_url") and isinstance(value, str) and value}
+        """VITRINE_<PLATFORM>_BASE_URL overrides, e.g. VITRINE_FOURSQUARE_FEED_BASE_URL."""
+        urls = {key: value for key, value in self.platform_urls.items() if value}
+        urls.update({name.removesuffix("_base_url"): value for name, value in self
+                     if name.endswith("_base_url") and isinstance(value, str) and value})
+        return urls
 
     @property
     def resolved_database_url(self) -> str:

@@ -138,6 +138,7 @@ class BingConnector:
         default_base_url="https://bingplaces.com",  # UNVERIFIED
         credentials=("api_key",),
         options=("email_id", "puid", "auth_provider", "batch_window_seconds", "batch_max_size", "batch_timeout_seconds"),
+        option_types={"batch_window_seconds": "number", "batch_max_size": "int", "batch_timeout_seconds": "number"},
         notes=("UNVERIFIED partner API (partner PDF only): paths, X-Api-Key auth, answer envelope and status values "
                "are our reading. Full records: every push sends the whole business. Creates look the StoreId up "
                "first. Bing reviews every change (~3 weeks): live once GetBusinessStatusInfo says Published and "

@@ -102,6 +102,7 @@ class FoursquareConnector:
         default_base_url="https://places-api.foursquare.com",
         credentials=("service_key",),
         options=("dry_run",),
+        option_types={"dry_run": "bool"},
         notes=("Suggested edits, reviewed by Foursquare: live = suggestion accepted (content not read back). "
                "Needs the place's fsq_id (platform_ids.foursquare) for edits, else suggests a new place. Endpoint "
                "paths, bodies, status values and the 7-day delay are UNVERIFIED. Categories: Foursquare category "

@@ -186,6 +186,7 @@ class OsmConnector:
         default_base_url="https://api.openstreetmap.org",
         credentials=("access_token",),
         options=("automated_edits_opt_in", "changeset_comment"),
+        option_types={"automated_edits_opt_in": "bool"},
         notes=("OFF by default: OSM's Automated Edits code of conduct requires a documented, community-discussed plan "
                "and a dedicated account; set automated_edits_opt_in=true once done. Writes managed tags only (name, "
                "addr:*, phone, email, website, opening_hours, category tags), keeps every other tag, never moves a "

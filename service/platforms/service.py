@@ -10,6 +10,8 @@ from connectors.registry import CONNECTORS
 from service.errors import ApiError
 from service.establishments import repository as est_repo
 from service.models import PlatformConnection, utcnow
+from service.platforms import options as option_rules
+from service.platforms.options import check as checked_options
 from service.platforms.repository import get_connection
 from service.platforms.credentials import encrypt
 from service.settings import Settings
@@ -17,9 +19,16 @@ from service.sync import outbox
 
 
 def base_url(settings: Settings, connection: PlatformConnection) -> str:
-    """Settings (VITRINE_<PLATFORM>_BASE_URL) win, then the connection's option, then the platform's."""
+    """Settings (VITRINE_<PLATFORM>_BASE_URL) win, then the connection's option when the operator's
+    allow-list holds it, then the platform's own."""
     override = settings.platform_base_urls().get(connection.platform)
-    return override or connection.options.get("base_url") or CONNECTORS[connection.platform].info.default_base_url
+    return override or connector_options(settings, connection).get("base_url") or \
+        CONNECTORS[connection.platform].info.default_base_url
+
+
+def connector_options(settings: Settings, connection: PlatformConnection) -> dict[str, Any]:
+    """The stored options the workers may use (see service/platforms/options.py)."""
+    return option_rules.usable(CONNECTORS[connection.platform].info, connection.options, settings.platform_url_allowlist)
 
 
 async def connect(session: AsyncSession, org_id: int, platform: str, credentials: dict[str, str],
@@ -27,6 +36,7 @@ async def connect(session: AsyncSession, org_id: int, platform: str, credentials
     """Create or replace a connection, then queue every establishment of the organisation for it."""
     if platform not in CONNECTORS:
         raise ApiError(404, "not_found", f"unknown platform {platform!r}; see GET /api/v1/platforms")
+    options = checked_options(CONNECTORS[platform].info, credentials, options, settings.platform_url_allowlist)
     row = await get_connection(session, org_id, platform)
     now = utcnow()
     if row is None:

@@ -37,7 +37,7 @@ from schemas import Establishment
 from service.db import unit_of_work
 from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
-from service.platforms.service import base_url
+from service.platforms.service import base_url, connector_options
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
 from service.sync import channels
@@ -77,7 +77,8 @@ class Deps:
         if key not in self._connectors:
             cls = CONNECTORS[connection.platform]
             self._connectors[key] = cls(self.client, base_url(self.settings, connection),
-                                        decrypt(connection.credentials, self.settings), connection.options)
+                                        decrypt(connection.credentials, self.settings),
+                                        connector_options(self.settings, connection))
         return self._connectors[key]
 
 
