@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     import_max_ratio: float = 200.0  # unpacked / packed size of a part over 16 MiB
     import_max_seconds: float = 300.0  # reading one workbook, all rows
     page_size_max: int = 500
+    request_max_bytes: int = 10 * 1024 * 1024  # a request body (uploads: import_max_bytes + 1 MiB)
+    api_max_concurrency: int = 24  # requests handled at once per API process (the pool holds 30)
+    api_queue_seconds: float = 0.5  # a request waiting longer for a slot is answered 503 Retry-After
 
     # sync engine
     sync_max_attempts: int = 8
