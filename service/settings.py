@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     sync_max_attempts: int = 8
     sync_backoff_base: float = 2.0  # seconds; doubles each attempt, with jitter
     sync_backoff_max: float = 900.0
+    sync_max_platform_wait: float = 3600.0  # a platform's Retry-After (Facebook 80001…) is obeyed up to this
     sync_debounce_seconds: float = 1.0  # a change waits this long for the edits that follow it
     sync_max_wait: float = 5.0  # a rate-limit slot further out than this defers the job instead
     sync_concurrency: int = 16  # jobs in flight per worker process
