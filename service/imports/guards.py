@@ -99,40 +99,42 @@ def check_archive(archive: zipfile.ZipFile, limits: Limits, deadline: Deadline |
     return deadline
 
 
-def _count_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, deadline: Deadline) -> None:
-    rows = cells = 0
+def _buffers(archive: zipfile.ZipFile, info: zipfile.ZipInfo, deadline: Deadline) -> Iterator[tuple[bytes, bytes]]:
+    """(buffer, tail) per 1 MiB of the part: the buffer starts with the previous one's tail, so
+    a needle split across two reads is found; `count(buffer) - count(tail)` counts it once."""
     tail = b""
     with archive.open(info) as src:
         while chunk := src.read(_CHUNK):
             deadline.check()
             buf = tail + chunk
-            rows += sum(buf.count(n) - tail.count(n) for n in _ROW_NEEDLES)
-            cells += sum(buf.count(n) - tail.count(n) for n in _CELL_NEEDLES)
-            if rows > limits.rows:
-                raise LimitExceeded("too_many_rows", f"{info.filename} has over {limits.rows:,} rows (empty rows "
-                                                     "count): split the workbook or delete the empty rows")
-            if cells > limits.cells:
-                raise LimitExceeded("too_many_cells", f"{info.filename} has over {limits.cells:,} cells: split "
-                                                      "the workbook")
-            for number in _ROW_NUMBER.findall(buf):
-                if int(number) > limits.rows:
-                    raise LimitExceeded("too_many_rows", f"{info.filename} has a row numbered {int(number):,}; "
-                                                         f"the limit is {limits.rows:,}")
+            yield buf, tail
             tail = buf[-_TAIL:]
+
+
+def _count_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, limits: Limits, deadline: Deadline) -> None:
+    rows = cells = 0
+    for buf, tail in _buffers(archive, info, deadline):
+        rows += sum(buf.count(n) - tail.count(n) for n in _ROW_NEEDLES)
+        cells += sum(buf.count(n) - tail.count(n) for n in _CELL_NEEDLES)
+        if rows > limits.rows:
+            raise LimitExceeded("too_many_rows", f"{info.filename} has over {limits.rows:,} rows (empty rows "
+                                                 "count): split the workbook or delete the empty rows")
+        if cells > limits.cells:
+            raise LimitExceeded("too_many_cells", f"{info.filename} has over {limits.cells:,} cells: split "
+                                                  "the workbook")
+        for number in _ROW_NUMBER.findall(buf):
+            if int(number) > limits.rows:
+                raise LimitExceeded("too_many_rows", f"{info.filename} has a row numbered {int(number):,}; "
+                                                     f"the limit is {limits.rows:,}")
 
 
 def _count(archive: zipfile.ZipFile, info: zipfile.ZipInfo, needles: tuple[bytes, ...], limit: int,
            deadline: Deadline) -> int:
     total = 0
-    tail = b""
-    with archive.open(info) as src:
-        while chunk := src.read(_CHUNK):
-            deadline.check()
-            buf = tail + chunk
-            total += sum(buf.count(n) - tail.count(n) for n in needles)
-            if total > limit:
-                return total
-            tail = buf[-_TAIL:]
+    for buf, tail in _buffers(archive, info, deadline):
+        total += sum(buf.count(n) - tail.count(n) for n in needles)
+        if total > limit:
+            break
     return total
 
 
