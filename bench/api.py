@@ -261,6 +261,13 @@ class HttpClient:
         self.opened = 0
 
     async def get(self, path: str) -> tuple[int, bytes]:
+        return await self.request("GET", path)
+
+    async def request(self, method: str, path: str, body: bytes = b"",
+                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        head_extra = self.extra + "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        if body:
+            head_extra += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         async with self.slots:
             for attempt in (1, 2):
                 reused = bool(self.idle)
@@ -270,7 +277,7 @@ class HttpClient:
                     reader, writer = await asyncio.open_connection(self.host, self.port)
                     self.opened += 1
                 try:
-                    writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.host}\r\n{self.extra}\r\n".encode())
+                    writer.write(f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{head_extra}\r\n".encode() + body)
                     head = await reader.readuntil(b"\r\n\r\n")
                 except (asyncio.IncompleteReadError, ConnectionError):
                     writer.close()

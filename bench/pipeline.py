@@ -413,6 +413,7 @@ class Stack:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VITRINE_")}
         return {**env, "VITRINE_DATABASE_URL": self.database_url, "VITRINE_REDIS_URL": REDIS_URL,
                 "VITRINE_HOME": str(self.home), "VITRINE_SECRET_KEY": SECRET, "VITRINE_AUTO_MIGRATE": "false",
+                "VITRINE_PLATFORM_URL_ALLOWLIST": '["http://127.0.0.1"]',  # the sandbox
                 **{f"VITRINE_{k.upper()}": v for k, v in settings.items()}}
 
     async def start_workers(self, n: int = WORKERS, **settings: str) -> None:
@@ -500,7 +501,7 @@ async def stack(**api_settings: Any) -> AsyncIterator[Stack]:
     await flush_redis()
     async with fresh_database() as url:
         settings = Settings(database_url=url, redis_url=REDIS_URL, home=home, secret_key=SECRET, auto_migrate=False,
-                            **api_settings)
+                            platform_url_allowlist=["http://127.0.0.1"], **api_settings)
         app = create_app(settings)
         engine = make_engine(url)
         run: Stack | None = None

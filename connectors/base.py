@@ -66,6 +66,9 @@ class Quota:
         return self.per_seconds / self.requests
 
 
+OptionType = Literal["str", "int", "number", "bool", "url", "host"]
+
+
 @dataclass(frozen=True)
 class PlatformInfo:
     key: str
@@ -78,9 +81,13 @@ class PlatformInfo:
     verifiable: bool  # can Vitrine read the published listing back?
     default_base_url: str
     credentials: tuple[str, ...] = ()  # names of the secret fields a connection needs
-    # the sets of credentials that are each enough to connect (default: all of `credentials`)
-    credential_sets: tuple[tuple[str, ...], ...] = ()
     options: tuple[str, ...] = ()  # names of the non-secret settings (account id, page id…)
+    # Type of each option not a plain string: "int", "number", "bool", or "url" / "host" for
+    # a destination, which a connection may only name within the operator's allow-list
+    # (VITRINE_PLATFORM_URL_ALLOWLIST); every platform also takes an optional "base_url" of type "url".
+    option_types: Mapping[str, OptionType] = field(default_factory=dict, hash=False)
+    # The sets of credentials that each suffice; None: all of `credentials` are needed.
+    credential_sets: tuple[tuple[str, ...], ...] | None = None
     notes: str = ""
     follows: str | None = None  # Channel.derived: the platform whose status this one mirrors
     requires: frozenset[str] = frozenset()  # record fields without which no push is tried (REQUIREMENTS)

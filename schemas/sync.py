@@ -70,11 +70,17 @@ class PlatformPublic(BaseModel):
     verifiable: bool
     connection: str = Field(description="not_connected | connected | disabled | action_required")
     notes: str = ""
+    credentials: list[str] = Field(default_factory=list, description="Names of the secret fields it takes")
+    options: dict[str, str] = Field(default_factory=dict, description=(
+        "Option name -> type (str, int, number, bool; url or host: a destination, only within the "
+        "operator's allow-list)"))
 
 
 class ConnectionCreate(BaseModel):
     credentials: dict[str, str] = Field(default_factory=dict, description="Secret values; stored encrypted, never returned.")
-    options: dict[str, Any] = Field(default_factory=dict, description="Account/page/org ids, `base_url`.")
+    options: dict[str, Any] = Field(default_factory=dict, description=(
+        "The platform's own options (GET /api/v1/platforms lists them): account, page or org ids. A "
+        "destination (`base_url`, `upload_url`, an SFTP `host`) only within the operator's allow-list."))
 
 
 class SyncRequest(BaseModel):

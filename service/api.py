@@ -12,10 +12,12 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from service import migrate
 from service.db import make_engine, make_sessionmaker
 from service.errors import ApiError, validation_details
+from service.middleware import Hardening
 from service.auth.router import router as organisation_router
 from service.establishments.router import router as establishments_router
 from service.imports.router import router as imports_router
@@ -66,6 +68,16 @@ def _error_response(exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
+METHODS = ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method some route takes at this path (Starlette's 405 names only the first route's)."""
+    scope = {"type": "http", "path": request.scope["path"], "root_path": request.scope.get("root_path", "")}
+    return ", ".join(m for m in METHODS if any(route.matches({**scope, "method": m})[0] == Match.FULL
+                                               for route in app.router.routes))
+
+
 def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs: bool = True) -> FastAPI:
     """`run_jobs`: in embedded mode (no Redis) the API process also runs the sync jobs."""
     settings = settings or get_settings()
@@ -103,11 +115,16 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
                                         field=errors[0].field if errors else None, errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error_response(ApiError(exc.status_code, code, str(exc.detail)))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status_code,
+                                                                                       "http_error")
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(app, request)
+        return _error_response(ApiError(exc.status_code, code, str(exc.detail), headers=headers or None))
 
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestContext)  # inside Hardening: binds the request id it chose to the log lines
+    app.add_middleware(Hardening, settings=settings)
     app.include_router(ops_router)
     api = APIRouter(prefix="/api/v1")
     api.include_router(organisation_router)

@@ -8,6 +8,7 @@ registered with `after_commit(session, fn)` and dropped if the transaction rolls
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 AfterCommit = Callable[[], Awaitable[Any] | Any]
+log = logging.getLogger(__name__)
 
 
 def async_url(url: str) -> str:
@@ -55,10 +57,17 @@ def after_commit(session: AsyncSession, fn: AfterCommit) -> None:
 
 
 async def _run_after_commit(session: AsyncSession) -> None:
+    """Each hook in turn; one that fails is logged and the others still run. The change is
+    committed: what a hook did not do (enqueue a push, schedule a campaign) the reconciler does
+    from the database, so the caller is never told that a committed change failed."""
     for fn in session.info.pop("after_commit", []):
-        result = fn()
-        if inspect.isawaitable(result):
-            await result
+        try:
+            result = fn()
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # noqa: BLE001 - committed; the reconciler catches up
+            log.exception("db.after_commit.failed hook=%s (committed; left to the reconciler)",
+                          getattr(fn, "__qualname__", fn))
 
 
 @asynccontextmanager

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextvars
 import logging
 import sys
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -93,27 +92,19 @@ def configure(level: str = "INFO", fmt: str | None = None) -> None:
 
 
 class RequestContext:
-    """ASGI middleware: every request gets an id (the caller's `X-Request-ID` when it is a sane
-    token, else a new one), bound to its log lines and returned in the `X-Request-ID` header."""
+    """ASGI middleware, inside `service.middleware.Hardening` (which chooses the request id and
+    returns it as `X-Request-ID`): binds that id to every log line the request writes."""
 
     def __init__(self, app: Any):
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        request_id = (scope.get("state") or {}).get("request_id") if scope["type"] == "http" else None
+        if request_id is None:
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
-        request_id = given if given and len(given) <= 64 and given.replace("-", "").isalnum() else uuid.uuid4().hex
-        header = (b"x-request-id", request_id.encode())
-
-        async def send_with_id(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), header]
-            await send(message)
-
         token = _context.set({"request_id": request_id})
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, send)
         finally:
             _context.reset(token)

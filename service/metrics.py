@@ -13,7 +13,6 @@ Run one uvicorn worker process per API container so a scrape sees the whole proc
 from __future__ import annotations
 
 import time
-from typing import Any
 
 import httpx
 from prometheus_client import Counter, Gauge, Histogram

@@ -1,10 +1,13 @@
 """One settings object, read from the environment (prefix `VITRINE_`) or a `.env` file."""
 
+from __future__ import annotations
+
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "vitrine"
@@ -22,12 +25,22 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"  # json: one object per line, for log shippers
     bulk_max_items: int = 1000
     import_max_bytes: int = 50 * 1024 * 1024
+    # bounds on an uploaded workbook's work (service/imports/guards.py)
+    import_max_rows: int = 1_048_576  # <row> elements per sheet, empty ones included (Excel's own maximum)
+    import_max_cells: int = 30_000_000  # cells per sheet, and shared strings
+    import_max_part_bytes: int = 1 << 30  # unpacked size of one part of the .xlsx archive
+    import_max_ratio: float = 200.0  # unpacked / packed size of a part over 16 MiB
+    import_max_seconds: float = 300.0  # reading one workbook, all rows
     page_size_max: int = 500
+    request_max_bytes: int = 10 * 1024 * 1024  # a request body (uploads: import_max_bytes + 1 MiB)
+    api_max_concurrency: int = 24  # requests handled at once per API process (the pool holds 30)
+    api_queue_seconds: float = 0.5  # a request waiting longer for a slot is answered 503 Retry-After
 
     # sync engine
     sync_max_attempts: int = 8
     sync_backoff_base: float = 2.0  # seconds; doubles each attempt, with jitter
     sync_backoff_max: float = 900.0
+    sync_max_platform_wait: float = 3600.0  # a platform's Retry-After (Facebook 80001…) is obeyed up to this
     sync_debounce_seconds: float = 1.0  # a change waits this long for the edits that follow it
     sync_max_wait: float = 5.0  # a rate-limit slot further out than this defers the job instead
     sync_concurrency: int = 16  # jobs in flight per worker process
@@ -66,11 +79,28 @@ class Settings(BaseSettings):
     notify_batch_seconds: float = 300.0  # immediate e-mails wait this long to travel together
     digest_weekday: int = 0  # Monday
     digest_hour: int = 7  # UTC
+    # Destinations (a base_url, an upload URL, an SFTP host) a connection's options may name, as
+    # URL prefixes: ["https://feeds.partner.example/", "sftp://sftp.partner.example:22"]. Empty: none,
+    # every platform talks to its own endpoints or to VITRINE_<PLATFORM>_BASE_URL.
+    platform_url_allowlist: list[str] = []
+    # VITRINE_<PLATFORM>_BASE_URL for any platform of the registry, collected at start-up.
+    platform_urls: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _collect_platform_urls(self) -> Settings:
+        for name, value in os.environ.items():
+            if name.startswith("VITRINE_") and name.endswith("_BASE_URL") and value:
+                key = name.removeprefix("VITRINE_").removesuffix("_BASE_URL").lower()
+                if key not in ("google", "facebook", "apple"):  # those three are fields
+                    self.platform_urls.setdefault(key, value)
+        return self
 
     def platform_base_urls(self) -> dict[str, str]:
-        """VITRINE_<PLATFORM>_BASE_URL overrides, for the platforms that have one."""
-        return {name.removesuffix("_base_url"): value for name, value in self
-                if name.endswith("_base_url") and isinstance(value, str) and value}
+        """VITRINE_<PLATFORM>_BASE_URL overrides, e.g. VITRINE_FOURSQUARE_FEED_BASE_URL."""
+        urls = {key: value for key, value in self.platform_urls.items() if value}
+        urls.update({name.removesuffix("_base_url"): value for name, value in self
+                     if name.endswith("_base_url") and isinstance(value, str) and value})
+        return urls
 
     @property
     def resolved_database_url(self) -> str:

@@ -116,10 +116,14 @@ def session_factory(engine: AsyncEngine):
     return make_sessionmaker(engine)
 
 
+SANDBOX_ALLOWLIST = ["http://127.0.0.1", "sftp://127.0.0.1"]
+
+
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(home=tmp_path / "home", database_url=database_url, redis_url=None,
-                    secret_key="test-secret-key-test-secret-key-00")
+                    secret_key="test-secret-key-test-secret-key-00",
+                    platform_url_allowlist=SANDBOX_ALLOWLIST)  # the sandbox and SFTP inbox are local
 
 
 async def make_org(session_factory, name: str) -> tuple[int, str]:

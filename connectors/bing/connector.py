@@ -152,6 +152,7 @@ class BingConnector:
         credentials=("api_key",),
         options=("partner_contract", "email_id", "puid", "auth_provider", "batch_window_seconds", "batch_max_size",
                  "batch_timeout_seconds"),
+        option_types={"batch_window_seconds": "number", "batch_max_size": "int", "batch_timeout_seconds": "number"},
         notes=("UNVERIFIED partner API: only the partner PDF's table of contents is public; host, auth (X-Api-Key here, "
                "a client certificate + Identity/PUID per secondary sources), paging, categories and the answer "
                "envelope are our reading. Nothing is sent until the option partner_contract=confirmed says the "

@@ -75,6 +75,7 @@ class FacebookConnector:
         default_base_url="https://graph.facebook.com/v25.0",
         credentials=("access_token",),
         options=("parent_page_id", "regain_access_unit_seconds"),
+        option_types={"regain_access_unit_seconds": "number"},
         notes=(
             "Each establishment is a location page (store_number = store code) under the group's parent page. "
             "Edits are live immediately and read back with ?fields=; Meta-proposed changes (upcoming_changes) are "

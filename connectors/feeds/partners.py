@@ -33,6 +33,8 @@ SFTP_CREDENTIALS = ("username", "password", "private_key", "passphrase")
 SFTP_OPTIONS = ("host", "port", "directory", "known_hosts", "insecure_skip_host_key")
 HTTPS_CREDENTIALS = ("token",)
 HTTPS_OPTIONS = ("upload_url",)
+SFTP_TYPES = {"host": "host", "port": "int", "insecure_skip_host_key": "bool"}
+HTTPS_TYPES = {"upload_url": "url"}
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ def _partner(key: str, name: str, fmt: Literal["csv", "tsv", "xlsx"], transport:
         verifiable=False,
         default_base_url="",  # no default: the SFTP host or upload URL comes from the connection options
         credentials=SFTP_CREDENTIALS if sftp else HTTPS_CREDENTIALS,
-        credential_sets=(("username", "password"), ("username", "private_key")) if sftp else (HTTPS_CREDENTIALS,),
         options=SFTP_OPTIONS if sftp else HTTPS_OPTIONS,
+        option_types=SFTP_TYPES if sftp else HTTPS_TYPES,
+        credential_sets=(("username", "password"), ("username", "private_key")) if sftp else None,
         notes=(f"Partner feed ({fmt.upper()} over {transport.upper()}), full file per delivery; never read back. "
                f"Columns, format, transport and the {delay_days}-day delay are UNVERIFIED. "
                "Not sent: photos, description, additional phones and categories, special opening hours "

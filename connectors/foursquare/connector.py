@@ -99,6 +99,7 @@ class FoursquareConnector:
         default_base_url="https://places-api.foursquare.com",
         credentials=("service_key",),
         options=("dry_run",),
+        option_types={"dry_run": "bool"},
         notes=("Suggested edits per the Places API reference (2025-06-17): query parameters only, unset_fields to "
                "clear, add/remove/primary category ids, closures via suggest/remove?reason=CLOSED, hours "
                "day,HHMM,HHMM (Monday=1, +HHMM past midnight), description <= 300. Live = suggestion ACCEPTED "

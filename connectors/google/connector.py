@@ -101,8 +101,9 @@ class GoogleConnector:
         verifiable=True,
         default_base_url=BASE_URL,
         credentials=("access_token", "client_id", "client_secret", "refresh_token"),
-        credential_sets=(("access_token",), ("client_id", "client_secret", "refresh_token")),
         options=("account", "verifications_base_url", "token_url"),
+        option_types={"verifications_base_url": "url", "token_url": "url"},
+        credential_sets=(("access_token",), ("client_id", "client_secret", "refresh_token")),
         notes=("Give either access_token, or client_id + client_secret + refresh_token (OAuth2, scope "
                "business.manage). account (accounts/123...) is needed to create listings. Google reviews "
                "every edit before it reaches Maps (awaiting_review), and only listings with voice of "

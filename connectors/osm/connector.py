@@ -194,6 +194,7 @@ class OsmConnector:
         default_base_url="https://api.openstreetmap.org",
         credentials=("access_token",),
         options=("automated_edits_opt_in", "automated_edits_docs", "changeset_comment", "changeset_source"),
+        option_types={"automated_edits_opt_in": "bool"},
         notes=("OFF by default: OSM's Automated Edits code of conduct requires a documented, community-discussed plan "
                "and a dedicated account; set automated_edits_opt_in=true and automated_edits_docs=<wiki page URL> once done "
                "(changesets carry bot=yes, created_by, comment, source and that link in description). Quota: a cautious "

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from schemas.campaigns import (ApplyRequest, CampaignPlanResponse, CampaignProgress, CampaignPublic,
                                CampaignSiteStatus, HolidayClosureRequest, PhoneMigrationRequest, RollbackRequest)

@@ -58,10 +58,28 @@ def public(campaign: Campaign) -> CampaignPublic:
 # ---------------------------------------------------------------------------------- create
 
 
+APPLY_AT_GRACE = timedelta(minutes=1)  # clocks differ: a time this little past means "now"
+
+
+def check_apply_at(apply_at: datetime | None) -> datetime | None:
+    """A cut-over time, checked before anything is written: with a time zone, and not in the
+    past (a minute's grace for clocks; then it is applied at once, like "now")."""
+    if apply_at is None:
+        return None
+    if apply_at.tzinfo is None:
+        raise ApiError(422, "validation_error", "apply_at needs a time zone, e.g. 2026-12-01T06:00:00+01:00",
+                       field="apply_at")
+    if apply_at < utcnow() - APPLY_AT_GRACE:
+        raise ApiError(422, "apply_at_in_past", f"apply_at {apply_at.isoformat()} is in the past: give a future "
+                       "time, or leave it empty to apply now", field="apply_at")
+    return apply_at
+
+
 async def phone_migration(sessionmaker: Sessionmaker, settings: Settings, org_id: int,
                           request: PhoneMigrationRequest, *, where: Sequence[str] | None = None,
                           source_ref: str | None = None) -> CampaignPlanResponse:
     """`where[i]` names mapping line i in errors ("row 7" when it came from a workbook)."""
+    check_apply_at(request.apply_at)
     async with unit_of_work(sessionmaker) as session:
         selection = request.sites
         rows = await repo.live_rows(session, org_id, store_codes=selection.store_codes if selection else None,
@@ -77,6 +95,7 @@ async def phone_migration(sessionmaker: Sessionmaker, settings: Settings, org_id
 
 async def holiday_closure(sessionmaker: Sessionmaker, settings: Settings, org_id: int,
                           request: HolidayClosureRequest, *, source_ref: str | None = None) -> CampaignPlanResponse:
+    check_apply_at(request.apply_at)
     async with unit_of_work(sessionmaker) as session:
         selection = request.sites
         rows = await repo.live_rows(session, org_id, store_codes=selection.store_codes if selection else None,
@@ -100,6 +119,7 @@ async def rollback(sessionmaker: Sessionmaker, settings: Settings, org_id: int, 
                    source_ref: str | None = None) -> CampaignPlanResponse:
     """A new campaign putting back what `campaign_id` replaced, on every site that still holds
     what it wrote; the others are conflicts."""
+    check_apply_at(apply_at)
     async with unit_of_work(sessionmaker) as session:
         parent = await _get(session, org_id, campaign_id)
         if parent.state != "applied":
@@ -380,6 +400,7 @@ async def apply_when_due(sessionmaker: Sessionmaker, org_id: int, campaign_id: s
 
 async def schedule(sessionmaker: Sessionmaker, org_id: int, campaign_id: str, apply_at: datetime | None) -> Campaign:
     """Apply a draft (a dry run) now or at `apply_at`."""
+    check_apply_at(apply_at)
     async with unit_of_work(sessionmaker) as session:
         campaign = await _get(session, org_id, campaign_id, for_update=True)
         if campaign.state not in ("draft", "scheduled"):

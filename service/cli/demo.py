@@ -120,7 +120,8 @@ async def _demo(review_seconds: float, timeout: float) -> None:
     settings = base.model_copy(update={
         "home": home, "database_url": None, "redis_url": None,
         "verify_poll_seconds": max(1.0, review_seconds / 3), "reconcile_seconds": 2, "feed_batch_seconds": 2.0,
-        "google_base_url": None, "facebook_base_url": None, "apple_base_url": None,
+        "google_base_url": None, "facebook_base_url": None, "apple_base_url": None, "platform_urls": {},
+        "platform_url_allowlist": ["http://127.0.0.1", "sftp://127.0.0.1"],  # the local sandbox, SFTP inbox
         "rate_limits": {**base.rate_limits, **DEMO_RATES},
     })
     config = SandboxConfig.model_validate(demo_sandbox_config(review_seconds))

@@ -23,7 +23,9 @@ from xml.etree.ElementTree import ParseError, iterparse
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from service.imports import guards
 from service.imports import headers as hdr
+from service.settings import get_settings
 
 MAX_CELL_CHARS = 10_000
 HEADER_SCAN_ROWS = 10
@@ -85,8 +87,9 @@ def _sniff(data: bytes) -> str:
     return "not an Excel workbook"
 
 
-def open_workbook(data: bytes, *, max_bytes: int) -> Any:
-    """The workbook, read-only; raises ImportFileError for anything that is not a sound .xlsx."""
+def open_workbook(data: bytes, *, max_bytes: int, deadline: guards.Deadline | None = None) -> Any:
+    """The workbook, read-only; raises ImportFileError for anything that is not a sound .xlsx,
+    or one over the limits of `guards` (checked before openpyxl parses anything)."""
     if not data:
         raise ImportFileError("not_xlsx", "the file is empty (0 bytes)")
     if len(data) > max_bytes:
@@ -110,6 +113,12 @@ def open_workbook(data: bytes, *, max_bytes: int) -> Any:
         raise ImportFileError("not_xlsx", f"this file is {kind}, not an Excel workbook: save it as .xlsx")
     if unpacked > MAX_UNCOMPRESSED:
         raise ImportFileError("file_too_large", f"the workbook unpacks to {unpacked:,} bytes; split it")
+    try:
+        guards.check_archive(archive, guards.Limits.from_settings(get_settings()), deadline)
+    except guards.LimitExceeded as exc:
+        raise ImportFileError(exc.code, exc.message) from None
+    except READ_ERRORS as exc:
+        raise _corrupt(exc) from None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

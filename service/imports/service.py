@@ -30,7 +30,7 @@ from service.errors import NotFound
 from service.establishments import repository as est_repo
 from service.establishments.service import Outcome, Source, apply
 from service.establishments.service import plan_contents as plan  # named `plan` here, as the bench times it
-from service.imports import headers, reader
+from service.imports import guards, headers, reader
 from service.imports import repository as repo
 from service.imports import values
 from service.imports.cleaning import CleanRow, RowCleaner
@@ -119,7 +119,8 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
             default_category = values.category(default_category)
         except values.CellError as exc:
             raise reader.ImportFileError("invalid_default_category", f"default category: {exc}") from None
-    wb = reader.open_workbook(data, max_bytes=max_bytes)
+    deadline = guards.Deadline(get_settings().import_max_seconds)
+    wb = reader.open_workbook(data, max_bytes=max_bytes, deadline=deadline)
     try:
         sheet = reader.find_sheet(wb, checked)
         cleaner = RowCleaner(sheet.headers.columns, sheet.merges, sheet.formulas, default_category)
@@ -135,7 +136,7 @@ def _read_rows(data: bytes, mapping: dict[str, str] | None, *, max_bytes: int,
         shared_hours: dict[int, tuple[Any, Any]] = {}
         shared_steps: dict[tuple[Any, ...], dict[str, Any]] = {}
         done = reported = 0
-        for number, cells in reader.data_rows(sheet):
+        for number, cells in guards.bounded(reader.data_rows(sheet), deadline):
             row = cleaner.clean(number, cells)
             if row is None:
                 skipped.append(number)
@@ -297,7 +298,7 @@ async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str
         parsed = await asyncio.to_thread(read_rows, data, mapping, max_bytes=get_settings().import_max_bytes,
                                          progress=progress, compact=True, sink=spill.add,
                                          default_category=default_category)
-    except reader.ImportFileError as exc:
+    except (reader.ImportFileError, guards.LimitExceeded) as exc:
         report = ImportReport(id=import_id, outcome="invalid_file", summary=summary,
                               error=FileError(code=exc.code, message=exc.message))
         await _store(session, org_id, report.to_json(), data)

@@ -10,6 +10,7 @@ from service.errors import ApiError, ErrorResponse
 from service.models import PlatformConnection
 from service.platforms import repository as repo
 from service.platforms import service
+from service.platforms.options import option_types
 from service.sync.quotas import quotas_for
 
 router = APIRouter(prefix="/platforms", tags=["platforms"], responses={401: {"model": ErrorResponse}})
@@ -24,7 +25,7 @@ def describe(info: PlatformInfo, connection: PlatformConnection | None, settings
         quota=QuotaPublic(requests=shared.requests, per_seconds=shared.per_seconds) if shared else None,
         location_quota=QuotaPublic(requests=location.requests, per_seconds=location.per_seconds) if location else None,
         typical_delay_seconds=int(info.typical_delay.total_seconds()), verifiable=info.verifiable,
-        connection=state, notes=info.notes)
+        connection=state, notes=info.notes, credentials=list(info.credentials), options=option_types(info))
 
 
 @router.get("", response_model=list[PlatformPublic])

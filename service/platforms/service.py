@@ -7,12 +7,13 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.registry import CONNECTORS
-from service.errors import ApiError, ErrorDetail
+from service.errors import ApiError
 from service.establishments import repository as est_repo
 from service.models import PlatformConnection, utcnow
+from service.platforms.options import check as checked_options
 from service.platforms.repository import get_connection
 from service.platforms.credentials import encrypt
-from service.platforms.endpoints import base_url  # noqa: F401  (re-exported for callers)
+from service.platforms.endpoints import base_url, connector_options  # noqa: F401  (re-exported for callers)
 from service.settings import Settings
 from service.sync import outbox
 
@@ -22,12 +23,7 @@ async def connect(session: AsyncSession, org_id: int, platform: str, credentials
     """Create or replace a connection, then queue every establishment of the organisation for it."""
     if platform not in CONNECTORS:
         raise ApiError(404, "not_found", f"unknown platform {platform!r}; see GET /api/v1/platforms")
-    missing = CONNECTORS[platform].info.missing_credentials(credentials)
-    if missing:
-        raise ApiError(422, "validation_error", f"{platform} needs the credential(s) {', '.join(missing)}",
-                       field=f"credentials.{missing[0]}",
-                       errors=[ErrorDetail(field=f"credentials.{name}", message="required by this platform",
-                                           code="missing") for name in missing])
+    options = checked_options(CONNECTORS[platform].info, credentials, options, settings.platform_url_allowlist)
     row = await get_connection(session, org_id, platform)
     now = utcnow()
     if row is None:

@@ -1,6 +1,8 @@
 """`/api/v1/sources`: internal systems pulled on a schedule (docs/integrations.md)."""
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 
 from schemas.integrations import SourceCreate, SourcePublic, SourceRunPublic, SourceRunResult
 from service.deps import PrincipalDep, SessionDep
@@ -31,7 +33,7 @@ async def get_source(name: str, request: Request, session: SessionDep, who: Prin
 
 
 @router.get("/{name}/runs", response_model=list[SourceRunPublic], responses=_404)
-async def source_runs(name: str, session: SessionDep, who: PrincipalDep, limit: int = 20) -> list[SourceRunPublic]:
+async def source_runs(name: str, session: SessionDep, who: PrincipalDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> list[SourceRunPublic]:
     """The run history, newest first: counts, the import run (its report at /api/v1/imports/{id}), errors."""
     return await service.runs(session, who.organisation_id, name, min(max(limit, 1), 200))
 

@@ -15,7 +15,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -40,7 +40,7 @@ from service import metrics
 from service.db import unit_of_work
 from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
-from service.platforms.endpoints import base_url
+from service.platforms.endpoints import base_url, connector_options
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
 from service.sync import channels
@@ -81,8 +81,8 @@ class Deps:
             cls = CONNECTORS[connection.platform]
             url = base_url(self.settings, connection)
             metrics.register_base_url(url, connection.platform)
-            self._connectors[key] = cls(self.client, url,
-                                        decrypt(connection.credentials, self.settings), connection.options)
+            self._connectors[key] = cls(self.client, url, decrypt(connection.credentials, self.settings),
+                                        connector_options(self.settings, connection))
         return self._connectors[key]
 
 
@@ -98,9 +98,18 @@ def changed_keys(previous: dict[str, Any] | None, payload: dict[str, Any]) -> li
 
 
 def backoff(settings: Settings, attempt: int, retry_after: float | None) -> float:
+    """Exponential backoff with jitter, or the platform's own wait when longer, capped by
+    `sync_max_platform_wait` (a Facebook 80001 once parked sites for 24 h): the next attempt
+    probes the platform again and gets a fresh wait if it is still throttled."""
     delay = min(settings.sync_backoff_max, settings.sync_backoff_base * 2 ** max(0, attempt - 1))
     delay = delay * (0.5 + random.random() / 2)  # jitter: spreads a thundering herd
-    return max(delay, retry_after or 0.0)
+    return max(delay, min(retry_after or 0.0, settings.sync_max_platform_wait))
+
+
+def throttled_message(platform: str, message: str, until: datetime) -> str:
+    """What the status says while a throttled push waits: `throttled by Facebook until …Z: …`."""
+    name = CONNECTORS[platform].info.name if platform in CONNECTORS else platform
+    return f"throttled by {name} until {until.astimezone(UTC).isoformat(timespec='seconds')}: {message}"
 
 
 @dataclass
@@ -277,6 +286,8 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
                 else:
                     delay = backoff(settings, target.attempts, outcome.retry_after)
                     target.status, target.next_attempt_at = "in_progress", now + timedelta(seconds=delay)
+                    if outcome.throttled:
+                        target.last_error = throttled_message(target.platform, outcome.message, target.next_attempt_at)
                     nxt.push_in = delay
             elif isinstance(outcome, ActionRequired):
                 target.status, attempt.outcome, target.next_attempt_at = "action_required", "action_required", None

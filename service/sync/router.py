@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 
 from schemas.sync import SyncAttemptPublic, SyncRequest, SyncStatus, SyncSummary, SyncTargetPublic
 from schemas.establishment import STORE_CODE_PATTERN
-from schemas.text import printable
+from schemas.text import PlatformKey, QueryText, printable
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse, NotFound
 from service.pagination import Page, decode_cursor, encode_cursor
@@ -30,8 +30,9 @@ async def _establishment_id(session: SessionDep, org_id: int, store_code: str) -
 
 
 @router.get("/sync", response_model=Page[SyncTargetPublic])
-async def list_sync(session: SessionDep, who: PrincipalDep, platform: str | None = None,
-                    status: SyncStatus | None = None, label: str | None = None, cursor: str | None = None,
+async def list_sync(session: SessionDep, who: PrincipalDep, platform: PlatformKey | None = None,
+                    status: SyncStatus | None = None, label: QueryText | None = None,
+                    cursor: Annotated[str | None, Query(max_length=2048)] = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Page[SyncTargetPublic]:
     after = decode_cursor(cursor)
     rows = await repo.page(session, who.organisation_id, platform=platform, status=status, label=label,
@@ -43,7 +44,7 @@ async def list_sync(session: SessionDep, who: PrincipalDep, platform: str | None
 
 
 @router.get("/sync/summary", response_model=SyncSummary)
-async def sync_summary(session: SessionDep, who: PrincipalDep, label: str | None = None) -> SyncSummary:
+async def sync_summary(session: SessionDep, who: PrincipalDep, label: QueryText | None = None) -> SyncSummary:
     return summarise(await repo.summary(session, who.organisation_id, label))
 
 

@@ -9,6 +9,7 @@ from connectors.sandbox import SandboxConfig, SandboxServer
 from service.cli.demo import sandbox_connections
 from service.platforms.check import check
 from service.settings import Settings
+from tests.conftest import SANDBOX_ALLOWLIST
 
 API = sorted(k for k, c in CONNECTORS.items() if c.info.channel == Channel.api)
 
@@ -22,7 +23,7 @@ def sandbox_url():
 
 @pytest.mark.parametrize("platform", API)
 async def test_check_accepts_good_and_refuses_wrong_credentials(platform, sandbox_url):
-    settings = Settings(secret_key="k" * 32)
+    settings = Settings(secret_key="k" * 32, platform_url_allowlist=SANDBOX_ALLOWLIST)
     creds, opts = sandbox_connections(sandbox_url)[platform]
     good = await check(platform, creds, opts, settings)
     assert good.ok, good.message

@@ -2,6 +2,7 @@
 Redis emptied mid-sync. The database is the truth: everything converges, nothing is created twice."""
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from service import migrate
 from service.api import create_app
 from service.db import make_engine
 from service.settings import Settings
-from tests.conftest import PG_BASE, make_org, require_service
+from tests.conftest import PG_BASE, SANDBOX_ALLOWLIST, make_org, require_service
 from tests.establishments.factories import record
 from tests.sync.conftest import connect_all, sandbox_admin, wait_for
 
@@ -55,7 +56,8 @@ def env(pg_url, redis_url, tmp_path):
             "VITRINE_HOME": str(tmp_path / "home"), "VITRINE_SECRET_KEY": "crash-test-secret",
             "VITRINE_RECONCILE_SECONDS": "1", "VITRINE_VERIFY_POLL_SECONDS": "0.5", "VITRINE_SYNC_JOB_TIMEOUT": "5",
             "VITRINE_SYNC_DEBOUNCE_SECONDS": "0.2", "VITRINE_SYNC_BACKOFF_BASE": "0.2",
-            "VITRINE_RATE_LIMITS": '{"facebook": "50/1"}', "VITRINE_AUTO_MIGRATE": "false"}
+            "VITRINE_RATE_LIMITS": '{"facebook": "50/1"}', "VITRINE_AUTO_MIGRATE": "false",
+            "VITRINE_PLATFORM_URL_ALLOWLIST": json.dumps(SANDBOX_ALLOWLIST)}
 
 
 def start_worker(env) -> subprocess.Popen:
@@ -67,7 +69,7 @@ def start_worker(env) -> subprocess.Popen:
 async def client(env, tmp_path):
     settings = Settings(database_url=env["VITRINE_DATABASE_URL"], redis_url=env["VITRINE_REDIS_URL"],
                         home=Path(env["VITRINE_HOME"]), secret_key=env["VITRINE_SECRET_KEY"], auto_migrate=False,
-                        sync_debounce_seconds=0.2)
+                        sync_debounce_seconds=0.2, platform_url_allowlist=SANDBOX_ALLOWLIST)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         _, key = await make_org(app.state.sessionmaker, "Horizon Santé")
