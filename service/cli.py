@@ -237,5 +237,6 @@ from service import cli_import as _cli_import  # noqa: E402,F401  (vitrine impor
 from service import cli_demo as _cli_demo  # noqa: E402,F401  (vitrine demo)
 from service import cli_sync as _cli_sync  # noqa: E402,F401  (worker, status, connect, platforms, sandbox)
 from service import cli_campaign as _cli_campaign  # noqa: E402,F401  (campaign …)
+from service import cli_delete as _cli_delete  # noqa: E402,F401  (establishments delete)
 
 __all__ = ["app", "Path"]

@@ -163,6 +163,19 @@ class GoogleConnector:
                           http_status=response.status_code, live_url=_maps_uri(location),
                           detail={"updateMask": ",".join(mask)})
 
+    async def remove(self, remote_id: str) -> str:
+        """`locations.delete` (Removable). Google refuses it for some listings (LocationState
+        `canDelete` false): then a person deletes it on business.google.com."""
+        response = await self._call("DELETE", f"{self.base_url}/{remote_id}")
+        if response.status_code == 404:
+            return f"{remote_id} was already gone from Google"
+        if response.status_code == 400 and "FAILED_PRECONDITION" in response.text:
+            raise ActionRequired(f"Google does not let the API delete {remote_id}: delete it on "
+                                 "https://business.google.com/manage/, then confirm it in Vitrine")
+        if response.status_code >= 300:
+            raise classify(response, action="delete")
+        return f"{remote_id} deleted from Google (locations.delete)"
+
     # ------------------------------------------------------------ read-back
 
     async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:

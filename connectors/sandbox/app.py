@@ -11,6 +11,7 @@ from .config import SandboxConfig
 from .core import Clock, Emulator, PlatformError, Sandbox, StatsMiddleware, SystemClock, platform_error_handler
 from .facebook import FacebookEmulator
 from .google import GoogleEmulator
+from .lifecycle_google import mount_google_lifecycle
 from .feeds import FeedsEmulator
 from .yelp import YelpEmulator
 from .here import HereEmulator
@@ -38,6 +39,7 @@ def create_app(config: SandboxConfig | None = None, clock: Clock | None = None) 
     pass a ``ManualClock`` to drive review delays, token lifetimes and quota windows by hand."""
     config = config.model_copy(deep=True) if config is not None else SandboxConfig()
     sandbox = Sandbox(config, clock or SystemClock(), EMULATORS)
+    mount_google_lifecycle(sandbox.emulators["google"])
     app = FastAPI(title="Vitrine directory sandbox", docs_url="/_sandbox/docs", redoc_url=None, openapi_url="/_sandbox/openapi.json")
     app.state.sandbox = sandbox
     app.add_exception_handler(PlatformError, platform_error_handler)

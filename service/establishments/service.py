@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from schemas import Establishment, EstablishmentPublic
 from schemas.api import BulkItemResult, BulkResponse, BulkSummary, FieldError
 from schemas.diff import FieldChange, diff_records
+from schemas.sync import OnPlatforms
 from service.errors import ApiError, NotFound, validation_details
 from service.establishments import repository as repo
 from service.models import EstablishmentRow, Revision, utcnow
@@ -260,13 +261,17 @@ async def patch(session: AsyncSession, org_id: int, store_code: str, changes: di
 
 
 async def delete(session: AsyncSession, org_id: int, store_code: str, source: Source,
-                 if_match: str | None) -> None:
+                 if_match: str | None, on_platforms: OnPlatforms = OnPlatforms.leave) -> None:
+    """Delete a site, and queue what `on_platforms` says for every connected platform (the sync
+    engine carries it out; the site stays in the status views until every platform is settled)."""
     row = await get_or_404(session, org_id, store_code)
     _check_if_match(row, if_match)
     now = utcnow()
     if not await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
-                                         {"revision": row.revision + 1, "deleted_at": now, "updated_at": now}):
+                                         {"revision": row.revision + 1, "deleted_at": now, "updated_at": now,
+                                          "on_delete": OnPlatforms(on_platforms).value}):
         raise ApiError(412, "precondition_failed", f"{row.store_code} changed while this delete ran; retry")
-    session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete", changes=[],  # type: ignore[arg-type]
+    session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete",  # type: ignore[arg-type]
+                         changes=[{"field": "on_platforms", "before": None, "after": OnPlatforms(on_platforms).value}],
                          snapshot=None, source=source.kind, source_ref=source.ref))
     await outbox.record_revisions(session, org_id, [(row.id, row.revision + 1)])  # type: ignore[list-item]
