@@ -89,9 +89,12 @@ def request_id(org_id: int, store_code: str, platform: str) -> str:
 
 
 def changed_keys(previous: dict[str, Any] | None, payload: dict[str, Any]) -> list[str]:
+    """Top-level keys that differ; keys starting with `_` are a connector's bookkeeping (photo
+    ids: `connectors.common.photos`), stored with the pushed payload and never diffed."""
     if previous is None:
-        return sorted(payload)
-    return sorted(k for k in payload.keys() | previous.keys() if previous.get(k) != payload.get(k))
+        return sorted(k for k in payload if not k.startswith("_"))
+    return sorted(k for k in payload.keys() | previous.keys() if not k.startswith("_")
+                  and previous.get(k) != payload.get(k))
 
 
 def backoff(settings: Settings, attempt: int, retry_after: float | None) -> float:

@@ -1,0 +1,67 @@
+"""The sandbox's media endpoints refuse what the platforms' documents refuse (written from the
+documents, not from the connectors: these requests are built by hand). A real server: the
+sandbox fetches the photo URLs it is given, from its own `/media/test/…` images."""
+
+import httpx
+import pytest
+
+from connectors.sandbox import SandboxConfig, SandboxServer
+from connectors.sandbox.media_images import _inspect, png
+
+GOOGLE = {"Authorization": "Bearer sandbox-google-token"}
+
+
+@pytest.fixture
+def server():
+    running = SandboxServer(SandboxConfig()).start()
+    yield running
+    running.stop()
+
+
+async def _google_location(c: httpx.AsyncClient) -> str:
+    body = {"title": "Clinique", "storeCode": "M-1", "languageCode": "fr",
+            "categories": {"primaryCategory": {"name": "categories/gcid:hospital"}},
+            "storefrontAddress": {"regionCode": "FR", "postalCode": "75011", "locality": "Paris",
+                                  "addressLines": ["12 rue Oberkampf"]}}
+    created = await c.post("/google/v1/accounts/a1/locations", params={"requestId": "r-1"}, json=body, headers=GOOGLE)
+    assert created.status_code == 200, created.text
+    return created.json()["name"]
+
+
+def test_test_images_are_real_pngs_of_the_asked_size():
+    seen = _inspect(png(300, 200))
+    assert (seen.kind, seen.width, seen.height) == ("PNG", 300, 200) and seen.size > 10 * 1024
+    assert len(png(300, 200, noise=False)) < 10 * 1024
+
+
+async def test_google_media_refuses_what_google_documents_it_refuses(server):
+    async with httpx.AsyncClient(base_url=server.url) as c:
+        name = await _google_location(c)
+        media = f"/google/v4/accounts/a1/{name}/media"
+        good = {"mediaFormat": "PHOTO", "locationAssociation": {"category": "EXTERIOR"},
+                "sourceUrl": f"{server.url}/media/test/300x300.png"}
+        refused = {
+            "under 250 px": {**good, "sourceUrl": f"{server.url}/media/test/249x400.png"},
+            "under 10 KB": {**good, "sourceUrl": f"{server.url}/media/test/300x300.png?tiny=1"},
+            "unknown category": {**good, "locationAssociation": {"category": "LOBBY"}},
+            "no association": {k: v for k, v in good.items() if k != "locationAssociation"},
+            "no format": {k: v for k, v in good.items() if k != "mediaFormat"},
+            "cover with a description": {**good, "locationAssociation": {"category": "COVER"}, "description": "x"},
+            "not an image": {**good, "sourceUrl": f"{server.url}/_sandbox"},
+            "both sources": {**good, "dataRef": {"resourceName": "x"}},
+            "output-only field": {**good, "googleUrl": "https://example.org/x.png"},
+        }
+        for why, body in refused.items():
+            answer = await c.post(media, json=body, headers=GOOGLE)
+            assert answer.status_code == 400, (why, answer.text)
+            assert answer.json()["error"]["status"] == "INVALID_ARGUMENT", why
+        created = await c.post(media, json=good, headers=GOOGLE)
+        assert created.status_code == 200, created.text
+        item = created.json()
+        assert item["dimensions"] == {"widthPixels": 300, "heightPixels": 300}
+        assert item["name"].startswith(f"accounts/a1/{name}/media/")
+        listed = (await c.get(media, headers=GOOGLE)).json()
+        assert [m["name"] for m in listed["mediaItems"]] == [item["name"]] and listed["totalMediaItemCount"] == 1
+        assert (await c.delete(f"/google/v4/{item['name']}", headers=GOOGLE)).status_code == 200
+        assert (await c.delete(f"/google/v4/{item['name']}", headers=GOOGLE)).status_code == 404
+        assert (await c.get(f"/google/v4/accounts/other/{name}/media", headers=GOOGLE)).status_code == 404

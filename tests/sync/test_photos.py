@@ -1,0 +1,81 @@
+"""Photos go out (issue 11, must show 3): a site's cover, logo and two more photos published on
+each platform of the sandbox, read back live; a photo removed from the record removed there; a
+photo the platform would refuse refused before sending, naming it. The sandbox serves the test
+images itself (`/media/test/{w}x{h}.png`): no request leaves 127.0.0.1."""
+
+import asyncio
+import time
+
+import pytest
+
+from tests.establishments.factories import record
+from tests.sync.conftest import connect_all, sandbox_admin, wait_for
+from tests.sync.test_embedded import all_live
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(update={"verify_poll_seconds": 0.5, "reconcile_seconds": 1,
+                                       "sync_backoff_base": 0.2, "sync_backoff_max": 2.0,
+                                       "rate_limits": {"facebook": "20/1"}})
+
+
+def photos(url: str) -> list[dict]:
+    return [{"url": f"{url}/media/test/1024x576.png", "kind": "cover"},
+            {"url": f"{url}/media/test/400x400.png", "kind": "logo"},
+            {"url": f"{url}/media/test/800x600.png", "kind": "exterior", "caption": "L'entrée"},
+            {"url": f"{url}/media/test/640x480.png", "kind": "interior"}]
+
+
+async def _google_media(sandbox) -> list[dict]:
+    locations = await sandbox_admin(sandbox, "GET", "/_sandbox/google/locations")
+    assert len(locations) == 1
+    name = locations[0]["name"]
+    async with __import__("httpx").AsyncClient(base_url=sandbox.url) as c:
+        listed = await c.get(f"/google/v4/accounts/horizon-sante/{name}/media",
+                             headers={"Authorization": "Bearer sandbox-google-token"})
+    assert listed.status_code == 200, listed.text
+    return listed.json().get("mediaItems", [])
+
+
+async def _status(client, code: str) -> dict[str, dict]:
+    return {r["platform"]: r for r in (await client.get(f"/api/v1/establishments/{code}/sync")).json()}
+
+
+async def _until(client, code: str, predicate, timeout: float = 60.0) -> dict[str, dict]:
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = await _status(client, code)
+        if predicate(rows):
+            return rows
+        assert time.monotonic() < deadline, rows
+        await asyncio.sleep(0.3)
+
+
+async def test_cover_logo_and_two_more_go_live_and_a_removed_photo_is_removed(client, sandbox):
+    await connect_all(client, sandbox.url, platforms=("google",))
+    site = record("P-1", photos=photos(sandbox.url))
+    assert (await client.post("/api/v1/establishments", json=site)).status_code == 201
+    await wait_for(client, all_live(1, platforms=("google",)))
+    rows = await _status(client, "P-1")
+    assert "photos" not in rows["google"]["detail"].get("unsupported", {})
+    shown = {(m["locationAssociation"]["category"], m["sourceUrl"]) for m in await _google_media(sandbox)}
+    assert shown == {("COVER", site["photos"][0]["url"]), ("LOGO", site["photos"][1]["url"]),
+                     ("EXTERIOR", site["photos"][2]["url"]), ("INTERIOR", site["photos"][3]["url"])}
+
+    kept = site["photos"][:3]
+    assert (await client.patch("/api/v1/establishments/P-1", json={"photos": kept})).status_code == 200
+    await _until(client, "P-1", lambda r: r["google"]["status"] == "live" and r["google"]["pushed_revision"] == 2)
+    shown = {m["sourceUrl"] for m in await _google_media(sandbox)}
+    assert shown == {p["url"] for p in kept}
+
+
+async def test_a_photo_google_would_refuse_is_refused_before_sending_by_name(client, sandbox):
+    await connect_all(client, sandbox.url, platforms=("google",))
+    small = [*photos(sandbox.url)[:2], {"url": f"{sandbox.url}/media/test/200x200.png", "kind": "other"}]
+    assert (await client.post("/api/v1/establishments", json=record("P-2", photos=small))).status_code == 201
+    rows = await _until(client, "P-2", lambda r: r["google"]["status"] == "failed")
+    assert "photos[2].url" in rows["google"]["last_error"] and "250×250" in rows["google"]["last_error"]
+    assert all("200x200" not in m["sourceUrl"] for m in await _google_media(sandbox))
