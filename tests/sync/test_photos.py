@@ -6,13 +6,22 @@ images itself (`/media/test/{w}x{h}.png`): no request leaves 127.0.0.1."""
 import asyncio
 import time
 
+import httpx
 import pytest
 
+from service.sync import engine
+from service.sync.engine import Deps
+from service.sync.limiter import LocalLimiter
 from tests.establishments.factories import record
 from tests.sync.conftest import connect_all, sandbox_admin, wait_for
 from tests.sync.test_embedded import all_live
 
 pytestmark = pytest.mark.slow
+PLATFORMS = ("google", "facebook")
+
+
+async def _apple_checks(sandbox, rows, site, n):  # replaced when Apple publishes photos
+    return None
 
 
 @pytest.fixture
@@ -54,22 +63,64 @@ async def _until(client, code: str, predicate, timeout: float = 60.0) -> dict[st
         await asyncio.sleep(0.3)
 
 
-async def test_cover_logo_and_two_more_go_live_and_a_removed_photo_is_removed(client, sandbox):
-    await connect_all(client, sandbox.url, platforms=("google",))
+async def _facebook(sandbox, page_id: str) -> tuple[dict, set[str]]:
+    async with httpx.AsyncClient(base_url=f"{sandbox.url}/facebook/v25.0",
+                                 headers={"Authorization": "Bearer sandbox-facebook-token"}) as c:
+        page = (await c.get(f"/{page_id}", params={"fields": "cover,picture"})).json()
+        uploaded = (await c.get(f"/{page_id}/photos", params={"type": "uploaded"})).json()["data"]
+    return page, {p["id"] for p in uploaded}
+
+
+async def _target(session_factory, code: str, platform: str):
+    from sqlalchemy import select
+
+    from service.db import unit_of_work
+    from service.models import EstablishmentRow, SyncTarget
+
+    async with unit_of_work(session_factory) as session:
+        row = (await session.exec(select(EstablishmentRow).where(EstablishmentRow.store_code == code))).one()[0]
+        return (await session.exec(select(SyncTarget).where(SyncTarget.establishment_id == row.id,
+                                                            SyncTarget.platform == platform))).one()[0]
+
+
+async def test_cover_logo_and_two_more_go_live_and_a_removed_photo_is_removed(client, sandbox, session_factory,
+                                                                               settings):
+    await connect_all(client, sandbox.url, platforms=PLATFORMS)
     site = record("P-1", photos=photos(sandbox.url))
     assert (await client.post("/api/v1/establishments", json=site)).status_code == 201
-    await wait_for(client, all_live(1, platforms=("google",)))
+    await wait_for(client, all_live(1, platforms=PLATFORMS))
     rows = await _status(client, "P-1")
-    assert "photos" not in rows["google"]["detail"].get("unsupported", {})
+    for platform in PLATFORMS:
+        assert "photos" not in rows[platform]["detail"].get("unsupported", {}), platform
+        assert rows[platform]["detail"]["push"]["photos_added"] == 4, platform
     shown = {(m["locationAssociation"]["category"], m["sourceUrl"]) for m in await _google_media(sandbox)}
     assert shown == {("COVER", site["photos"][0]["url"]), ("LOGO", site["photos"][1]["url"]),
                      ("EXTERIOR", site["photos"][2]["url"]), ("INTERIOR", site["photos"][3]["url"])}
+    page, uploaded = await _facebook(sandbox, rows["facebook"]["remote_id"])
+    assert page["picture"]["data"]["is_silhouette"] is False and page["cover"]["cover_id"] in uploaded
+    assert len(uploaded) == 3  # the cover (unpublished) and the two others; the logo is the profile picture
+    await _apple_checks(sandbox, rows, site, 4)
 
     kept = site["photos"][:3]
     assert (await client.patch("/api/v1/establishments/P-1", json={"photos": kept})).status_code == 200
-    await _until(client, "P-1", lambda r: r["google"]["status"] == "live" and r["google"]["pushed_revision"] == 2)
+    rows = await _until(client, "P-1", lambda r: all(r[p]["status"] == "live" and r[p]["pushed_revision"] == 2
+                                                      for p in PLATFORMS))
     shown = {m["sourceUrl"] for m in await _google_media(sandbox)}
     assert shown == {p["url"] for p in kept}
+    _, uploaded_after = await _facebook(sandbox, rows["facebook"]["remote_id"])
+    assert len(uploaded_after) == 2 and uploaded_after < uploaded  # the interior photo deleted
+    await _apple_checks(sandbox, rows, site, 3)
+
+    # drift: a photo deleted on the platform behind Vitrine's back is reported at the next read-back
+    gone = sorted(uploaded_after - {page["cover"]["cover_id"]})[0]
+    async with httpx.AsyncClient(base_url=f"{sandbox.url}/facebook/v25.0",
+                                 headers={"Authorization": "Bearer sandbox-facebook-token"}) as c:
+        assert (await c.delete(f"/{gone}")).status_code == 200
+    target = await _target(session_factory, "P-1", "facebook")
+    async with httpx.AsyncClient() as http:
+        await engine.verify(Deps(session_factory, http, LocalLimiter(), settings), target.establishment_id, "facebook")
+    rows = await _status(client, "P-1")
+    assert rows["facebook"]["status"] == "drifted" and rows["facebook"]["detail"]["drift"] == ["photos"]
 
 
 async def test_a_photo_google_would_refuse_is_refused_before_sending_by_name(client, sandbox):

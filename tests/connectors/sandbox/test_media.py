@@ -65,3 +65,28 @@ async def test_google_media_refuses_what_google_documents_it_refuses(server):
         assert (await c.delete(f"/google/v4/{item['name']}", headers=GOOGLE)).status_code == 200
         assert (await c.delete(f"/google/v4/{item['name']}", headers=GOOGLE)).status_code == 404
         assert (await c.get(f"/google/v4/accounts/other/{name}/media", headers=GOOGLE)).status_code == 404
+
+
+async def test_facebook_media_refuses_what_graph_refuses(server):
+    page = "100000000000001"  # the sandbox's parent page
+    async with httpx.AsyncClient(base_url=f"{server.url}/facebook/v25.0",
+                                 headers={"Authorization": "Bearer sandbox-facebook-token"}) as c:
+        image = f"{server.url}/media/test/300x300.png"
+        unknown = await c.post(f"/{page}/photos", data={"url": image, "source_url": image})
+        assert unknown.status_code == 400 and unknown.json()["error"]["code"] == 100
+        not_image = await c.post(f"/{page}/photos", data={"url": f"{server.url}/_sandbox"})
+        assert not_image.status_code == 400 and not_image.json()["error"]["code"] == 324
+        assert (await c.post(f"/{page}/photos", data={})).json()["error"]["code"] == 324
+        foreign = await c.post(f"/{page}", data={"cover": "123"})
+        assert foreign.status_code == 400 and foreign.json()["error"]["code"] == 100
+        assert (await c.post(f"/{page}/picture", data={"picture": image, "frame": "x"})).json()["error"]["code"] == 100
+
+        photo = (await c.post(f"/{page}/photos", data={"url": image, "published": "false"})).json()
+        assert "post_id" not in photo  # unpublished: no feed story
+        assert (await c.post(f"/{page}", data={"cover": photo["id"]})).json() == {"success": True}
+        assert (await c.post(f"/{page}/picture", data={"picture": image})).json() == {"success": True}
+        shown = (await c.get(f"/{page}", params={"fields": "cover,picture"})).json()
+        assert shown["cover"]["cover_id"] == photo["id"] and shown["picture"]["data"]["is_silhouette"] is False
+        assert (await c.delete(f"/{photo['id']}")).json() == {"success": True}
+        assert "cover" not in (await c.get(f"/{page}", params={"fields": "cover"})).json()
+        assert (await c.get(f"/{page}/photos", params={"type": "uploaded"})).json() == {"data": []}
