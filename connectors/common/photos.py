@@ -94,18 +94,22 @@ def index_of(rendering: Rendering, photo: dict[str, Any]) -> int:
 
 
 async def check(client: httpx.AsyncClient, rendering: Rendering, photos: list[dict[str, Any]],
-                rules: PhotoRules) -> None:
-    """Fetch each photo and raise `Rejected` naming every one the platform would refuse."""
-    errors = []
+                rules: PhotoRules) -> dict[str, tuple[int, int]]:
+    """Fetch each photo and raise `Rejected` naming every one the platform would refuse; else
+    each photo's URL -> (width, height) in pixels."""
+    errors, sizes = [], {}
     for photo in photos:
         problem = await _problem(client, photo["url"], rules)
-        if problem:
+        if isinstance(problem, str):
             errors.append(FieldError(f"photos[{index_of(rendering, photo)}].url", problem))
+        else:
+            sizes[photo["url"]] = problem
     if errors:
         raise Rejected(f"{len(errors)} photo(s) {rules.platform} would refuse; nothing was sent for them", errors)
+    return sizes
 
 
-async def _problem(client: httpx.AsyncClient, url: str, rules: PhotoRules) -> str | None:
+async def _problem(client: httpx.AsyncClient, url: str, rules: PhotoRules) -> str | tuple[int, int]:
     limit = rules.max_bytes + 1
     try:
         async with client.stream("GET", url, timeout=20.0) as response:
@@ -130,7 +134,7 @@ async def _problem(client: httpx.AsyncClient, url: str, rules: PhotoRules) -> st
     if width < rules.min_width or height < rules.min_height:
         return (f"the image is {width}×{height} px; {rules.platform} needs at least "
                 f"{rules.min_width}×{rules.min_height} px")
-    return None
+    return width, height
 
 
 def _size(n: int) -> str:

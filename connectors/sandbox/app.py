@@ -12,6 +12,7 @@ from .core import Clock, Emulator, PlatformError, Sandbox, StatsMiddleware, Syst
 from .facebook import FacebookEmulator
 from .google import GoogleEmulator
 from .lifecycle_google import mount_google_lifecycle
+from .media_apple import mount_apple_media
 from .media_facebook import mount_facebook_media
 from .media_google import mount_google_media
 from .media_images import test_images_router
@@ -45,6 +46,7 @@ def create_app(config: SandboxConfig | None = None, clock: Clock | None = None) 
     mount_google_lifecycle(sandbox.emulators["google"])
     mount_google_media(sandbox.emulators["google"])
     mount_facebook_media(sandbox.emulators["facebook"])
+    mount_apple_media(sandbox.emulators["apple"])
     app = FastAPI(title="Vitrine directory sandbox", docs_url="/_sandbox/docs", redoc_url=None, openapi_url="/_sandbox/openapi.json")
     app.state.sandbox = sandbox
     app.add_exception_handler(PlatformError, platform_error_handler)

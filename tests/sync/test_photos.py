@@ -17,11 +17,25 @@ from tests.sync.conftest import connect_all, sandbox_admin, wait_for
 from tests.sync.test_embedded import all_live
 
 pytestmark = pytest.mark.slow
-PLATFORMS = ("google", "facebook")
+PLATFORMS = ("google", "facebook", "apple")
 
 
-async def _apple_checks(sandbox, rows, site, n):  # replaced when Apple publishes photos
-    return None
+async def _apple_checks(sandbox, rows, site, n):
+    """Apple shows `n` of the site's photos as location assets, the cover as COVER_PHOTO."""
+    async with httpx.AsyncClient(base_url=f"{sandbox.url}/apple/api/v1") as c:
+        token = (await c.post("/oauth2/token", json={"client_id": "sandbox-apple-client",
+                                                      "client_secret": "sandbox-apple-secret",
+                                                      "grant_type": "client_credentials", "scope": "business"}))
+        if token.status_code >= 300:
+            token = await c.post("/oauth2/token", data={"client_id": "sandbox-apple-client",
+                                                         "client_secret": "sandbox-apple-secret",
+                                                         "grant_type": "client_credentials", "scope": "business_connect"})
+        headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        listed = await c.get(f"/orgs/horizon-sante/locations/{rows['apple']['remote_id']}/assets", headers=headers)
+    assets = listed.json()["data"]
+    assert sorted(a["assetDetails"]["photos"]["xxlarge"]["url"] for a in assets) == sorted(
+        p["url"] for p in site["photos"][:n])
+    assert [a["assetDetails"]["intent"] for a in assets].count("COVER_PHOTO") == 1
 
 
 @pytest.fixture
