@@ -47,7 +47,8 @@ class SyncTargetPublic(BaseModel):
     remote_id: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict, description=(
         "`unsupported`: canonical fields this platform cannot take, with why; `drift`: fields the platform "
-        "shows differently; `pending`: fields under review; `field_errors`: the platform's own messages."))
+        "shows differently; `pending`: fields under review; `field_errors`: the platform's own messages; "
+        "`deletion`: for a deleted site, the choice (`on_platforms`) and what was done or is awaited."))
 
 
 class SyncSummary(BaseModel):
