@@ -51,11 +51,19 @@ def status(org: OrgOption = None, platform: Annotated[str | None, typer.Option(h
                   title=f"{len(rows)} sync targets")
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "")
-        detail = r["last_error"] or ", ".join(f"{k}: {v}" for k, v in (r["detail"].get("unsupported") or {}).items())
+        detail = detail_text(r)
         table.add_row(r["store_code"], r["platform"], f"[{style}]{r['status']}[/]",
                       f"{r['pushed_revision']}/{r['wanted_revision']}", str(r["attempts"]),
                       str(r["expected_by"] or "")[:16], detail[:80])
     console.print(table)
+
+
+def detail_text(row: dict[str, Any]) -> str:
+    """The status table's detail column: a deletion's outcome, else the error, else what is not sent."""
+    deletion = row["detail"].get("deletion")
+    if deletion:  # a deleted site, shown until every platform is settled
+        return f"deleted ({deletion['on_platforms']}): {row['last_error'] or deletion['done']}"
+    return row["last_error"] or ", ".join(f"{k}: {v}" for k, v in (row["detail"].get("unsupported") or {}).items())
 
 
 async def status_rows(ctx: Context, org_id: int, platform: str | None, status: str | None,

@@ -19,3 +19,4 @@ def test_delete_takes_a_choice_and_the_site_stays_in_status(vitrine, tmp_path): 
     vitrine("establishments", "show", code, code=1)  # gone from Vitrine's records
     rows = [r for r in json.loads(vitrine("status", "--json").stdout) if r["store_code"] == code]
     assert [r["platform"] for r in rows] == ["google"] and rows[0]["status"] == "pending"  # in view until settled
+

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from service.cli_sync import status_rows
+from service.cli_sync import detail_text, status_rows
 from service.db import unit_of_work
 from tests.establishments.factories import record
 from tests.sync.conftest import connect_all, sandbox_admin, wait_for
@@ -69,10 +69,16 @@ async def test_each_choice_is_carried_out_and_shown_until_settled(client, sandbo
     # remove: Google deletes through its API; Facebook and Apple ask a person, and say so
     await wait_for(client, lambda s: s["platforms"].get("facebook", {}).get("action_required") == 1
                    and s["platforms"].get("apple", {}).get("action_required") == 1, timeout=60)
+    deadline = time.monotonic() + 60
+    while (await _rows(client, "D-REMOVE"))["google"]["status"] != "not_connected":
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.3)
     removing = await _cli_rows(session_factory, org_id, "D-REMOVE")
     assert set(removing) == set(PLATFORMS)  # the whole site stays in view while one platform is unsettled
     assert removing["google"]["status"] == "not_connected"
     assert "deleted from Google" in removing["google"]["detail"]["deletion"]["done"]
+    assert detail_text(removing["google"]).startswith("deleted (remove): locations/")  # the status table's column
+    assert detail_text(removing["apple"]).startswith("deleted (remove): deleted in Vitrine with on_platforms=remove")
     for platform in ("facebook", "apple"):
         assert removing[platform]["status"] == "action_required"
         assert "remove the listing" in removing[platform]["last_error"]
