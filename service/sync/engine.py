@@ -227,8 +227,9 @@ async def _remove(deps: Deps, loaded: _Loaded, connector: Removable) -> Next:
         if isinstance(outcome, ActionRequired):  # the platform refuses to remove this one: a person must
             attempt.outcome, attempt.error = "action_required", outcome.message
             deletion.ask_person(target, loaded.record.store_code, outcome.message)
-        else:
+        else:  # gone: a revived site creates a new listing rather than update a removed one
             deletion.settle(target, OnPlatforms.remove, outcome)
+            target.remote_id, target.pushed, target.remote_version = None, None, None
         await repo.add_attempt(session, **vars(attempt))
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
         await repo.save_target(session, target)

@@ -106,3 +106,9 @@ async def test_each_choice_is_carried_out_and_shown_until_settled(client, sandbo
     assert await _cli_rows(session_factory, org_id, "D-REMOVE") == {}
     summary = (await client.get("/api/v1/sync/summary")).json()
     assert summary["totals"] == {}  # every deleted site settled: nothing counted
+
+    # the removed site created again: a new Google listing, not an update of the deleted one
+    assert (await client.post("/api/v1/establishments", json=record("D-REMOVE", name="Clinique D-REMOVE"))).status_code == 201
+    await wait_for(client, lambda s: s["platforms"].get("google", {}).get("live") == 1)
+    revived = (await _google(sandbox))["D-REMOVE"]
+    assert revived["name"] != names["D-REMOVE"]
