@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from service.cli_sync import detail_text, status_rows
+from service.cli.sync import detail_text, status_rows
 from service.db import unit_of_work
 from tests.establishments.factories import record
 from tests.sync.conftest import connect_all, sandbox_admin, wait_for

@@ -1,7 +1,5 @@
-"""`vitrine establishments delete CODE --on-platforms leave|close|remove`.
-
-Kept in a module of its own until the CLI becomes the `service/cli/` package; then it moves
-there as is (it registers on the `establishments` group)."""
+"""`vitrine establishments delete CODE --on-platforms leave|close|remove` (on the `establishments`
+group; registered after it in `service/cli/__init__.py`)."""
 
 from __future__ import annotations
 
@@ -10,8 +8,13 @@ from typing import Annotated
 import typer
 
 from schemas.sync import OnPlatforms
-from service.cli import OrgOption, _guard, _with_org, console, est_app
+from service.cli.app import OrgOption, console, guard, with_org
+from service.cli.establishments import est_app
 from service.context import Context
+
+
+def register(app: typer.Typer) -> None:
+    """Nothing to add to the app: the command joins the `establishments` group below."""
 
 
 @est_app.command("delete")
@@ -30,6 +33,6 @@ def establishments_delete(
         async with ctx.session() as session:
             await delete(session, org_id, code, Source("cli"), None, on_platforms)
 
-    _guard(_with_org(org, go))
+    guard(with_org(org, go))
     console.print(f"{code} deleted; on the platforms: {on_platforms.value}. `vitrine status` shows it until "
                   "every platform is settled.")
