@@ -226,6 +226,18 @@ class Connector(Protocol):
         """Read the published listing and compare it with `pushed` (the last payload sent)."""
 
 
+@runtime_checkable
+class Removable(Protocol):
+    """Optional capability: the platform lets an API client remove a listing.
+
+    The engine calls `remove` when a site is deleted with `on_platforms=remove` and this
+    connector has pushed it (`remote_id`). Return a sentence saying what was done; raise one of
+    the three errors otherwise. A listing already gone is a success (a delete may run twice).
+    Platforms without it get `action_required`: a person removes the listing by hand."""
+
+    async def remove(self, remote_id: str) -> str: ...
+
+
 def expected_by(info: PlatformInfo, now: datetime) -> datetime:
     return now + info.typical_delay
 

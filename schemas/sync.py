@@ -7,6 +7,19 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 
+class OnPlatforms(StrEnum):
+    """What deleting a site does on the platforms. `leave` is the default: a record deleted by
+    mistake must not close or wipe a hospital's listings; `close` and `remove` must be asked for."""
+
+    close = "close"  # mark the listing permanently closed everywhere (a site that shut)
+    remove = "remove"  # remove the listing where the platform allows it; elsewhere a person must
+    leave = "leave"  # stop managing it: listings stay as they are
+
+
+# Statuses after which a deleted site needs nothing more on that platform: it leaves the status views.
+SETTLED_AFTER_DELETE = ("live", "submitted", "not_connected")
+
+
 class SyncStatus(StrEnum):
     not_connected = "not_connected"
     pending = "pending"
@@ -34,7 +47,8 @@ class SyncTargetPublic(BaseModel):
     remote_id: str | None = None
     detail: dict[str, Any] = Field(default_factory=dict, description=(
         "`unsupported`: canonical fields this platform cannot take, with why; `drift`: fields the platform "
-        "shows differently; `pending`: fields under review; `field_errors`: the platform's own messages."))
+        "shows differently; `pending`: fields under review; `field_errors`: the platform's own messages; "
+        "`deletion`: for a deleted site, the choice (`on_platforms`) and what was done or is awaited."))
 
 
 class SyncSummary(BaseModel):

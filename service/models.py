@@ -80,6 +80,8 @@ class EstablishmentRow(SQLModel, table=True):
     revision: int = 1
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+    # what deleting it does on the platforms (close | remove | leave); set with deleted_at
+    on_delete: str | None = Field(default=None, max_length=16)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -28,7 +28,8 @@ from urllib.parse import quote
 
 import httpx
 
-from connectors.apple import mapping
+from connectors.apple import mapping, photos
+from connectors.common import photos as common_photos
 from connectors.base import (
     ActionRequired,
     Channel,
@@ -140,7 +141,7 @@ class AppleConnector:
         name=NAME,
         channel=Channel.api,
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "phones.additional", "website",
-                                "categories", "description", "hours.regular", "hours.special"}),
+                                "categories", "description", "hours.regular", "hours.special", "photos"}),
         requires=frozenset({"categories"}),  # Apple's locationDetails require categories
         quota=Quota(15, 1),
         location_quota=None,
@@ -152,7 +153,8 @@ class AppleConnector:
         notes=("Full replacement: every push sends the whole location (PUT with If-Match; on a stale etag the "
                "location is re-read and the record overwrites it). Creates look the location up by "
                "partnersLocationId first. Apple reviews every change (SUBMITTED, PROCESSING, PUBLISHED). "
-               "Not published: e-mail (no such field), photos (separate asset API). Category ids UNVERIFIED."),
+               "Photos: location assets by URL (JPEG/PNG under 15 MB, checked before sending). Not published: "
+               "e-mail (no such field). Category ids UNVERIFIED."),
     )
 
     clock = staticmethod(time.monotonic)
@@ -169,11 +171,17 @@ class AppleConnector:
         self._token_lock = asyncio.Lock()
 
     def render(self, record: Establishment) -> Rendering:
-        return mapping.render(record)
+        return common_photos.attach(mapping.render(record), record, photos.CATEGORY)
 
     # ------------------------------------------------------------ push
 
     async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
+        listing, listing_ctx = common_photos.split(rendering, ctx)  # photos: location assets
+        result = await self._push_location(listing, listing_ctx)
+        result.detail.update(await photos.sync(self, result.remote_id, rendering, ctx))
+        return result
+
+    async def _push_location(self, rendering: Rendering, ctx: PushContext) -> PushResult:
         details = rendering.payload
         if ctx.remote_id:
             return await self._update(ctx.remote_id, details, ctx.remote_version)
@@ -242,7 +250,10 @@ class AppleConnector:
         body, etag, status = await self._get(remote_id)
         state = body.get("state")
         live = body.get("locationDetails") if isinstance(body.get("locationDetails"), dict) else {}
-        mismatched = mapping.differing_keys(pushed, live)
+        mismatched = mapping.differing_keys({k: v for k, v in pushed.items() if k not in ("photos", "_media")}, live)
+        if state == "PUBLISHED":
+            holder = ReadBack(state="live", mismatched=mismatched)
+            await photos.compare(self, remote_id, pushed, holder)
         common = {"remote_version": etag, "live_url": body.get("placeCardUrl"), "http_status": status}
         if state == "PUBLISHED":
             return ReadBack(state="live", mismatched=mismatched, **common)

@@ -32,7 +32,8 @@ from connectors.base import (
     Rendering,
     RetryableError,
 )
-from connectors.facebook import mapping
+from connectors.common import photos as common_photos
+from connectors.facebook import mapping, photos
 from connectors.http import json_or_none, request, retry_after_seconds
 from schemas import Establishment
 
@@ -67,7 +68,7 @@ class FacebookConnector:
         name="Facebook Pages",
         channel=Channel.api,
         capabilities=frozenset({"status", "address", "geo", "phones.primary", "website", "email", "categories",
-                                "description", "hours.regular"}),
+                                "description", "hours.regular", "photos"}),
         quota=Quota(200, 3600),
         location_quota=None,
         typical_delay=timedelta(minutes=1),
@@ -87,7 +88,8 @@ class FacebookConnector:
             "X-Business-Use-Case-Usage estimated_time_to_regain_access. Categories: Page category ids "
             "(category_list, at most 3; a key with no Facebook category is sent as its parent's, and the status "
             "says so); the ids come from a 2016 dump of Graph's category list and are UNVERIFIED as still current. "
-            "No special hours, photos or name changes through this API (listed as unsupported). Location-page "
+            "Photos: the logo as profile picture, the cover, the others as Page photos (under 4 MB, JPEG/PNG). "
+            "No special hours or name changes through this API (listed as unsupported). Location-page "
             "creation is UNVERIFIED."
         ),
     )
@@ -103,11 +105,17 @@ class FacebookConnector:
         self.regain_unit = float(options.get("regain_access_unit_seconds") or 60.0)
 
     def render(self, record: Establishment) -> Rendering:
-        return mapping.render(record)
+        return common_photos.attach(mapping.render(record), record, photos.CATEGORY)
 
     # ------------------------------------------------------------ push
 
     async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
+        listing, listing_ctx = common_photos.split(rendering, ctx)  # photos: their own Graph edges
+        result = await self._push_listing(record, listing, listing_ctx)
+        result.detail.update(await photos.sync(self, result.remote_id, rendering, ctx))
+        return result
+
+    async def _push_listing(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
         payload = rendering.payload
         page_id = ctx.remote_id or record.platform_ids.get("facebook")
         detail: dict[str, Any] = {}
@@ -223,9 +231,11 @@ class FacebookConnector:
         changes = await self._call("GET", f"/{remote_id}/upcoming_changes",
                                    params={"fields": "id,change_type,effective_time,timer_status,proposal"})
         third_party = upcoming_keys(json_or_none(changes))
-        return ReadBack(state="live", mismatched=mismatched, third_party=third_party,
+        readback = ReadBack(state="live", mismatched=mismatched, third_party=third_party,
                         live_url=live.get("link") or page_url(remote_id), http_status=response.status_code,
                         message=f"Meta proposes changes to {', '.join(third_party)}" if third_party else None)
+        await photos.compare(self, remote_id, pushed, readback)
+        return readback
 
     # ------------------------------------------------------------ HTTP
 

@@ -40,7 +40,7 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
     return {
         "google": ({"access_token": "sandbox-google-token"},
                    {"base_url": f"{url}/google/v1", "account": "accounts/horizon-sante",
-                    "verifications_base_url": f"{url}/google/verifications/v1"}),
+                    "verifications_base_url": f"{url}/google/verifications/v1", "media_base_url": f"{url}/google/v4"}),
         "facebook": ({"access_token": "sandbox-facebook-token"},
                      {"base_url": f"{url}/facebook/v25.0", "parent_page_id": "100000000000001",
                       "regain_access_unit_seconds": regain_unit}),

@@ -53,7 +53,7 @@ def print_status_rows(rows: list[dict[str, Any]]) -> None:
                   title=f"{len(rows)} sync targets")
     for r in rows:
         style = STATUS_STYLE.get(r["status"], "")
-        detail = r["last_error"] or ", ".join(f"{k}: {v}" for k, v in (r["detail"].get("unsupported") or {}).items())
+        detail = detail_text(r)
         table.add_row(escape(r["store_code"]), r["platform"], f"[{style}]{r['status']}[/]",
                       f"{r['pushed_revision']}/{r['wanted_revision']}", str(r["attempts"]),
                       str(r["expected_by"] or "")[:16], escape(detail[:80]))
@@ -80,6 +80,14 @@ def print_summary(body: dict[str, Any], as_json: bool) -> None:
         table.add_row(platform, *(str(counts.get(s, 0)) for s in statuses))
     table.add_row("[bold]all[/]", *(f"[bold]{body['totals'][s]}[/]" for s in statuses))
     console.print(table)
+
+
+def detail_text(row: dict[str, Any]) -> str:
+    """The status table's detail column: a deletion's outcome, else the error, else what is not sent."""
+    deletion = row["detail"].get("deletion")
+    if deletion:  # a deleted site, shown until every platform is settled
+        return f"deleted ({deletion['on_platforms']}): {row['last_error'] or deletion['done']}"
+    return row["last_error"] or ", ".join(f"{k}: {v}" for k, v in (row["detail"].get("unsupported") or {}).items())
 
 
 async def status_rows(ctx: Context, org_id: int, platform: str | None, status: str | None,

@@ -9,6 +9,7 @@ from schemas import Establishment, EstablishmentPublic
 from schemas.establishment import STORE_CODE_PATTERN, Status
 from schemas.text import QueryText
 from schemas.api import BulkRequest, BulkResponse, RevisionPublic
+from schemas.sync import OnPlatforms
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse
 from service.establishments import repository as repo
@@ -129,9 +130,16 @@ async def patch_establishment(store_code: StoreCode, body: Annotated[dict[str, A
 
 @router.delete("/{store_code}", status_code=204, responses={**_404, **_412})
 async def delete_establishment(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
-                               if_match: IfMatch = None) -> Response:
-    """Remove a site from Vitrine (its history is kept; creating the code again revives it)."""
-    await service.delete(session, who.organisation_id, store_code, Source("api", who.source_ref), if_match)
+                               if_match: IfMatch = None,
+                               on_platforms: Annotated[OnPlatforms, Query(description=(
+                                   "`close`: mark the listing permanently closed on every platform; `remove`: "
+                                   "remove it where the platform allows, a person is asked elsewhere; `leave` "
+                                   "(default, the safest: a wrong delete wipes nothing): stop managing it."))]
+                               = OnPlatforms.leave) -> Response:
+    """Remove a site from Vitrine (its history is kept; creating the code again revives it). The
+    site stays in `GET /sync` until every platform has carried out `on_platforms`."""
+    await service.delete(session, who.organisation_id, store_code, Source("api", who.source_ref), if_match,
+                         on_platforms)
     return Response(status_code=204)
 
 

@@ -20,6 +20,7 @@ from schemas import Establishment, EstablishmentPublic
 from schemas.api import BulkItemResult, BulkResponse, BulkSummary, FieldError
 from schemas.diff import FieldChange, diff_records
 from schemas.establishment import STORE_CODE_PATTERN
+from schemas.sync import OnPlatforms
 from schemas.text import printable
 from service.errors import ApiError, NotFound, validation_details
 from service.establishments import repository as repo
@@ -342,8 +343,11 @@ async def patch(session: AsyncSession, org_id: int, store_code: str, changes: di
 
 
 async def delete(session: AsyncSession, org_id: int, store_code: str, source: Source,
-                 if_match: str | None) -> None:
-    """Remove a site; like `update`, on the latest revision unless `If-Match` names another."""
+                 if_match: str | None, on_platforms: OnPlatforms = OnPlatforms.leave) -> None:
+    """Remove a site; like `update`, on the latest revision unless `If-Match` names another. What
+    `on_platforms` says is queued for every connected platform (the sync engine carries it out;
+    the site stays in the status views until every platform is settled)."""
+    choice = OnPlatforms(on_platforms).value
     await get_or_404(session, org_id, store_code)
     for attempt in range(_ATTEMPTS):
         row = await repo.get(session, org_id, store_code, for_update=True, fresh=attempt > 0)
@@ -352,9 +356,11 @@ async def delete(session: AsyncSession, org_id: int, store_code: str, source: So
         _check_if_match(row, if_match)
         now = utcnow()
         if await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
-                                         {"revision": row.revision + 1, "deleted_at": now, "updated_at": now}):
+                                         {"revision": row.revision + 1, "deleted_at": now, "updated_at": now,
+                                          "on_delete": choice}):
             session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete",  # type: ignore[arg-type]
-                                 changes=[], snapshot=None, source=source.kind, source_ref=source.ref))
+                                 changes=[{"field": "on_platforms", "before": None, "after": choice}],
+                                 snapshot=None, source=source.kind, source_ref=source.ref))
             await outbox.record_revisions(session, org_id, [(row.id, row.revision + 1)])  # type: ignore[list-item]
             return
     raise ApiError(409, "conflict", f"{store_code} kept changing while this delete ran; retry", field="store_code")

@@ -30,11 +30,13 @@ from connectors.base import (
     PushContext,
     ReadBack,
     Rejected,
+    Removable,
     RetryableError,
     unmet_requirements,
 )
 from connectors.registry import CONNECTORS
 from schemas import Establishment
+from schemas.sync import OnPlatforms
 from service import events
 from service import metrics
 from service.db import unit_of_work
@@ -43,7 +45,7 @@ from service.platforms.credentials import CredentialsError, decrypt
 from service.platforms.endpoints import base_url, connector_options
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
-from service.sync import channels
+from service.sync import channels, deletion
 from service.sync import repository as repo
 from service.sync.quotas import quotas_for
 
@@ -92,9 +94,12 @@ def request_id(org_id: int, store_code: str, platform: str) -> str:
 
 
 def changed_keys(previous: dict[str, Any] | None, payload: dict[str, Any]) -> list[str]:
+    """Top-level keys that differ; keys starting with `_` are a connector's bookkeeping (photo
+    ids: `connectors.common.photos`), stored with the pushed payload and never diffed."""
     if previous is None:
-        return sorted(payload)
-    return sorted(k for k in payload.keys() | previous.keys() if previous.get(k) != payload.get(k))
+        return sorted(k for k in payload if not k.startswith("_"))
+    return sorted(k for k in payload.keys() | previous.keys() if not k.startswith("_")
+                  and previous.get(k) != payload.get(k))
 
 
 def backoff(settings: Settings, attempt: int, retry_after: float | None) -> float:
@@ -125,6 +130,7 @@ class _Loaded:
     attempts: int
     policy: str  # the organisation's drift policy
     status_before: str = "pending"  # the status this push claimed the target from
+    deleted: OnPlatforms | None = None  # the site was deleted: carry out this choice (close | remove)
 
     @property
     def may_exist(self) -> bool:
@@ -145,12 +151,15 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
         loaded = None
         if connection is None or not connection.enabled:
             target.status, target.last_error, target.updated_at = "not_connected", None, now
-        elif row is None or row.deleted_at is not None:
-            target.status, target.updated_at = "action_required", now
-            target.last_error = "deleted in Vitrine: the listing was left as it is on the platform; remove it there by hand"
-            target.pushed_revision = target.wanted_revision
+        elif row is None:
+            deletion.settle(target, OnPlatforms.leave, "the site is gone from Vitrine; the listing was left as it is")
+        elif row.deleted_at is not None and deletion.without_push(
+                target, row, target.remote_id or row.data.get("platform_ids", {}).get(platform), row.store_code):
+            pass  # settled, or a person is asked: nothing to send
         else:
-            record = Establishment.model_validate({"store_code": row.store_code, **row.data})
+            deleted = deletion.choice(row) if row.deleted_at is not None else None
+            record = (deletion.closed_record(row) if deleted is not None else
+                      Establishment.model_validate({"store_code": row.store_code, **row.data}))
             status_before = target.status
             if (reason := unmet_requirements(CONNECTORS[platform].info, record)) is not None:
                 target.status, target.last_error, target.updated_at = "action_required", reason, now
@@ -161,7 +170,7 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
             remote_id = target.remote_id or record.platform_ids.get(platform)
             loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,
                              remote_id, target.remote_version, target.pushed if target.remote_id else None,
-                             target.attempts, policy or "report", status_before)
+                             target.attempts, policy or "report", status_before, deleted)
         await repo.save_target(session, target)
         return loaded
 
@@ -182,6 +191,8 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
         return Next()
     rendering = connector.render(loaded.record)
     changed = changed_keys(loaded.pushed, rendering.payload)
+    if loaded.deleted == OnPlatforms.remove:
+        return await _remove(deps, loaded, connector)  # type: ignore[arg-type]
     if loaded.remote_id and loaded.pushed is not None and not changed:
         return await _nothing_to_send(deps, loaded, rendering.unsupported)
     info = connector.info
@@ -208,6 +219,42 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
                               unsupported=rendering.unsupported, expected=info.typical_delay)
 
 
+async def _remove(deps: Deps, loaded: _Loaded, connector: Removable) -> Next:
+    """A deleted site with `on_platforms=remove`, on a platform whose API removes listings."""
+    shared = quotas_for(deps.settings, loaded.connection.platform)[0]
+    if shared:
+        slept = await acquire(deps.limiter, [Limit(f"{loaded.connection.platform}:{loaded.connection.id}", shared)],
+                              deps.settings.sync_max_wait)
+        if slept is not None and slept < 0:
+            await _defer(deps, loaded.target_id, -slept, restore=loaded.status_before)
+            return Next(push_in=-slept)
+    started = time.monotonic()
+    try:
+        outcome: Any = await connector.remove(loaded.remote_id)  # type: ignore[arg-type]
+    except ConnectorError as exc:
+        outcome = exc
+    except Exception as exc:
+        log.exception("sync.remove.crashed platform=%s", loaded.connection.platform)
+        outcome = RetryableError(f"internal error in the {loaded.connection.platform} connector: {exc}")
+    if isinstance(outcome, ConnectorError) and not isinstance(outcome, ActionRequired):
+        return await _record_push(deps, loaded, outcome, int((time.monotonic() - started) * 1000), [], {})
+    async with unit_of_work(deps.sessionmaker) as session:
+        target = await repo.lock_target(session, loaded.target_id)
+        if target is None:
+            return Next()
+        attempt = _attempt(target.id, loaded.revision, "remove", utcnow(), int((time.monotonic() - started) * 1000))
+        if isinstance(outcome, ActionRequired):  # the platform refuses to remove this one: a person must
+            attempt.outcome, attempt.error = "action_required", outcome.message
+            deletion.ask_person(target, loaded.record.store_code, outcome.message)
+        else:  # gone: a revived site creates a new listing rather than update a removed one
+            deletion.settle(target, OnPlatforms.remove, outcome)
+            target.remote_id, target.pushed, target.remote_version = None, None, None
+        await repo.add_attempt(session, **vars(attempt))
+        await channels.mirror_derived(session, target)  # type: ignore[arg-type]
+        await repo.save_target(session, target)
+    return Next()
+
+
 async def _without_push(deps: Deps, establishment_id: int, platform: str, channel: Channel) -> Next:
     async with unit_of_work(deps.sessionmaker) as session:
         target = await repo.target_for_update(session, establishment_id, platform)
@@ -217,9 +264,15 @@ async def _without_push(deps: Deps, establishment_id: int, platform: str, channe
             await channels.derived_push(session, target)
             return Next()
         row = await session.get(EstablishmentRow, establishment_id)
-        if row is None or row.deleted_at is not None:
-            target.status, target.pushed_revision = "action_required", target.wanted_revision
-            target.last_error = "deleted in Vitrine: remove the listing on the platform by hand"
+        if row is None:
+            deletion.settle(target, OnPlatforms.leave, "the site is gone from Vitrine; the listing was left as it is")
+            return Next()
+        if row.deleted_at is not None:
+            if deletion.without_push(target, row, target.remote_id or "by hand", row.store_code):
+                return Next()
+            record = deletion.closed_record(row)  # close: a person marks it closed, like any manual edit
+            channels.manual_push(target, record, row.revision)
+            target.detail = {**target.detail, "deletion": deletion.note(OnPlatforms.close, "a person marks it closed")}
             return Next()
         record = Establishment.model_validate({"store_code": row.store_code, **row.data})
         channels.manual_push(target, record, row.revision)
@@ -232,6 +285,11 @@ async def _want_feed(deps: Deps, establishment_id: int, platform: str) -> Next:
         target = await repo.target_for_update(session, establishment_id, platform)
         if target is None or (target.status not in ACTIVE and target.wanted_revision <= target.pushed_revision):
             return Next()
+        row = await session.get(EstablishmentRow, establishment_id)
+        if row is not None and row.deleted_at is not None and deletion.choice(row) != OnPlatforms.close:
+            # a feed is whole: the site is left out of the next file (`feed_sites`)
+            deletion.settle(target, deletion.choice(row), "left out of the partner's file from the next delivery")
+            return Next(feed_in=deps.settings.feed_batch_seconds, feed_org=target.organisation_id)
         return Next(feed_in=deps.settings.feed_batch_seconds, feed_org=target.organisation_id)
 
 
@@ -314,6 +372,8 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
             target.expected_by = now + expected if expected and result.state != "live" else None
             target.detail = {"unsupported": unsupported or {}, "sent": changed, "last_state": result.state,
                              **({"push": result.detail} if result.detail else {})}
+            if loaded.deleted is not None:
+                target.detail["deletion"] = deletion.note(loaded.deleted, "marked permanently closed")
             verifiable = CONNECTORS[target.platform].info.verifiable
             if verifiable:
                 delay = settings.verify_poll_seconds if result.state == "awaiting_review" else 0.0

@@ -23,6 +23,7 @@ from service.db import unit_of_work
 from service.models import FeedDelivery, Organisation, SyncAttempt, SyncTarget, utcnow
 from service.platforms import repository as platforms_repo
 from service.sync import repository as repo
+from service.sync.deletion import closed_record
 from service.sync.engine import Deps, Next, backoff
 from service.sync.limiter import Limit, acquire
 from service.sync.quotas import quotas_for
@@ -49,7 +50,8 @@ async def deliver_feed(deps: Deps, org_id: int, platform: str) -> Next:
     connector: FeedConnector = deps.connector(connection)  # type: ignore[assignment]
     rows, included = [], []
     for target, row in sites:
-        record = Establishment.model_validate({"store_code": row.store_code, **row.data})
+        record = (closed_record(row) if row.deleted_at is not None else
+                  Establishment.model_validate({"store_code": row.store_code, **row.data}))
         rendering = connector.render(record)
         rows.append(rendering.payload)
         included.append((target.id, row.revision, rendering.payload, rendering.unsupported))

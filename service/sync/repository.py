@@ -11,9 +11,11 @@ from sqlalchemy import DateTime, and_, bindparam, func, or_, text
 from sqlalchemy import insert as sa_insert
 from sqlalchemy import select as sa_select
 from sqlalchemy import update as sa_update
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from schemas.sync import SETTLED_AFTER_DELETE
 from service.models import (EstablishmentLabel, EstablishmentRow, Organisation, PlatformConnection, SyncAttempt,
                             SyncTarget)
 
@@ -100,7 +102,8 @@ _CONNECTION = and_(PlatformConnection.organisation_id == SyncTarget.organisation
 _THIS_TARGET = (SyncTarget.establishment_id == bindparam("establishment_id"),
                 SyncTarget.platform == bindparam("platform"))
 _FOR_PUSH = (sa_select(*_TARGETS.c, EstablishmentRow.store_code, EstablishmentRow.revision, EstablishmentRow.data,
-                       EstablishmentRow.deleted_at, PlatformConnection, Organisation.drift_policy)
+                       EstablishmentRow.deleted_at, EstablishmentRow.on_delete, PlatformConnection,
+                       Organisation.drift_policy)
              .outerjoin(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
              .outerjoin(PlatformConnection, _CONNECTION)
              .outerjoin(Organisation, Organisation.id == SyncTarget.organisation_id)
@@ -118,15 +121,15 @@ _ATTEMPT = sa_insert(SyncAttempt.__table__)  # type: ignore[attr-defined]
 
 async def target_for_push(session: AsyncSession, establishment_id: int, platform: str
                           ) -> tuple[TargetRow, Any, PlatformConnection | None, str | None] | None:
-    """The target (locked), its establishment (store_code, revision, data, deleted_at; None when
-    the row is gone), the organisation's connection and drift policy, in one query."""
+    """The target (locked), its establishment (store_code, revision, data, deleted_at, on_delete;
+    None when the row is gone), the organisation's connection and drift policy, in one query."""
     found = (await session.execute(_FOR_PUSH, {"establishment_id": establishment_id, "platform": platform})).first()
     if found is None:
         return None
     width = len(_TARGETS.c)
-    store_code, revision, data, deleted_at, connection, policy = found[width:]
+    store_code, revision, data, deleted_at, on_delete, connection, policy = found[width:]
     establishment = None if store_code is None else SimpleNamespace(
-        store_code=store_code, revision=revision, data=data, deleted_at=deleted_at)
+        store_code=store_code, revision=revision, data=data, deleted_at=deleted_at, on_delete=on_delete)
     return TargetRow(zip(_TARGETS.c.keys(), found[:width])), establishment, connection, policy
 
 
@@ -162,11 +165,12 @@ async def target_for_update(session: AsyncSession, establishment_id: int, platfo
 
 
 async def feed_sites(session: AsyncSession, org_id: int, platform: str) -> list[tuple[SyncTarget, EstablishmentRow]]:
-    """Every live establishment of the organisation connected to a feed platform: a feed is whole."""
+    """Every live establishment of the organisation connected to a feed platform (a feed is whole),
+    and the deleted ones to show closed (`on_delete == 'close'`)."""
     query = (select(SyncTarget, EstablishmentRow)
              .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
              .where(SyncTarget.organisation_id == org_id, SyncTarget.platform == platform,
-                    col(EstablishmentRow.deleted_at).is_(None))
+                    or_(col(EstablishmentRow.deleted_at).is_(None), EstablishmentRow.on_delete == "close"))
              .order_by(EstablishmentRow.store_code))
     return [(t, e) for t, e in (await session.exec(query)).all()]
 
@@ -185,10 +189,20 @@ async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[t
     return [(e, p, "push" if s in ("pending", "in_progress") else "verify") for e, p, s in rows]
 
 
+def _shown() -> Any:
+    """A site is shown while it is not deleted, and after its deletion until every platform
+    has settled it (`SETTLED_AFTER_DELETE`): what was done, or what a person must do, stays in view."""
+    other = aliased(SyncTarget)
+    unsettled = (select(other.id).where(other.establishment_id == EstablishmentRow.id,
+                                        col(other.status).not_in(SETTLED_AFTER_DELETE))
+                 .correlate(EstablishmentRow).exists())
+    return or_(col(EstablishmentRow.deleted_at).is_(None), unsettled)
+
+
 def _filtered(org_id: int, platform: str | None, status: str | None, label: str | None) -> Any:
     query = (select(SyncTarget, EstablishmentRow.store_code)
              .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
-             .where(SyncTarget.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)))
+             .where(SyncTarget.organisation_id == org_id, _shown()))
     if platform:
         query = query.where(SyncTarget.platform == platform)
     if status:
@@ -214,7 +228,9 @@ async def page(session: AsyncSession, org_id: int, *, platform: str | None = Non
 
 
 async def summary(session: AsyncSession, org_id: int, label: str | None = None) -> list[tuple[str, str, int]]:
-    query = select(SyncTarget.platform, SyncTarget.status, func.count()).where(SyncTarget.organisation_id == org_id)
+    query = (select(SyncTarget.platform, SyncTarget.status, func.count())
+             .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
+             .where(SyncTarget.organisation_id == org_id, _shown()))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
         query = query.where(col(SyncTarget.establishment_id).in_(labelled))

@@ -12,7 +12,7 @@ from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse, NotFound
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.platforms import repository as platforms_repo
-from service.sync import channels, outbox
+from service.sync import channels, deletion, outbox
 from service.sync import repository as repo
 from service.sync.service import public_row, summarise
 
@@ -77,11 +77,14 @@ async def force_sync(store_code: str, session: SessionDep, who: PrincipalDep,
              responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}})
 async def confirm_manual_edit(store_code: str, platform: str, session: SessionDep,
                               who: PrincipalDep) -> SyncTargetPublic:
-    """For a manual platform (Tripadvisor): a person made the listed edits; the site is `submitted`."""
+    """For a manual platform (Tripadvisor): a person made the listed edits; the site is `submitted`.
+    For a deleted site whose listing a person had to remove by hand: they did; it is settled."""
     rows = await repo.page(session, who.organisation_id, store_code=store_code, platform=platform, limit=1)
     if not rows:
         raise ApiError(404, "not_found", f"no sync target for {store_code!r} on {platform!r}")
     target, code = rows[0]
+    if deletion.confirm_removed(target):
+        return public_row(target, code)
     try:
         channels.confirm_manual(target)
     except ValueError as exc:

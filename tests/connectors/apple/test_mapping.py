@@ -211,8 +211,10 @@ def test_capabilities_are_exactly_what_render_uses() -> None:
                            phones={"primary": "+33123456789", "additional": ["+33612345678"]},
                            hours={"regular": {"monday": [iv("08:00", "12:00")]},
                                   "special": [{"start_date": "2027-01-01", "closed": True}]}))
-    assert AppleConnector.info.capabilities == set(FIELDS) - set(rendering.unsupported)
-    assert set(rendering.unsupported) == {"email", "photos"}
+    assert AppleConnector.info.capabilities == set(FIELDS) - {"email"}  # photos: connectors/apple/photos.py
+    assert set(rendering.unsupported) == {"email", "photos"}  # the mapping alone leaves photos out
+    connector_rendering = AppleConnector.render(None, est(photos=[{"url": "https://cdn.example.fr/a.jpg"}]))  # type: ignore[arg-type]
+    assert "photos" not in connector_rendering.unsupported and connector_rendering.payload["photos"]
 
 
 def test_category_table_covers_every_canonical_key() -> None:

@@ -165,9 +165,18 @@ def test_additional_phones_and_photos_are_unsupported():
 def test_capabilities_match_what_render_uses():
     from connectors.facebook.connector import FacebookConnector
     capabilities = FacebookConnector.info.capabilities
-    assert capabilities.isdisjoint(ALWAYS_UNSUPPORTED | {"photos", "hours.special", "phones.additional"})
+    assert capabilities.isdisjoint(ALWAYS_UNSUPPORTED | {"hours.special", "phones.additional"})
     assert capabilities == {"status", "address", "geo", "phones.primary", "website", "email", "categories",
-                            "description", "hours.regular"}
+                            "description", "hours.regular", "photos"}  # photos: connectors/facebook/photos.py
+
+
+def test_the_connector_renders_photos_the_mapping_leaves_out():
+    from connectors.facebook.connector import FacebookConnector
+    site = record(photos=[{"url": "https://cdn.example.fr/a.jpg", "kind": "cover"},
+                          {"url": "https://cdn.example.fr/b.jpg", "kind": "logo"}])
+    rendering = FacebookConnector.render(None, site)  # type: ignore[arg-type]  (render uses no state)
+    assert "photos" not in rendering.unsupported
+    assert [p["category"] for p in rendering.payload["photos"]] == ["cover", "logo"]
 
 
 # ---------------------------------------------------------------- categories

@@ -5,6 +5,7 @@ import pytest
 from connectors.google.connector import GoogleConnector
 from connectors.google.mapping import FIELDS, MISSING, render, same, time_of_day
 from schemas import Status
+from schemas.establishment import Photo
 from tests.connectors.google.contract import assert_valid_location, schema, violations
 from tests.connectors.google.records import ALL_DAY, full, record
 
@@ -219,12 +220,16 @@ def test_the_validator_catches_bad_bodies():
 
 
 def test_capabilities_are_exactly_what_render_sends():
-    rendering = render(full())
+    from connectors.common.photos import attach
+    from connectors.google.photos import CATEGORY
+
+    record = full().model_copy(update={"photos": [Photo(url="https://example.org/a.png", kind="cover")]})
+    rendering = attach(render(record), record, CATEGORY)  # what GoogleConnector.render does
     by_capability = {
         "name": "title", "status": "openInfo", "address": "storefrontAddress", "geo": "latlng",
         "phones.primary": "phoneNumbers", "phones.additional": "phoneNumbers", "website": "websiteUri",
         "categories": "categories", "description": "profile", "hours.regular": "regularHours",
-        "hours.special": "specialHours",
+        "hours.special": "specialHours", "photos": "photos",
     }
     assert GoogleConnector.info.capabilities == frozenset(by_capability)
     assert {by_capability[c] for c in by_capability} == set(rendering.payload) - {"storeCode"}
