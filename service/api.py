@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -16,7 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from service import migrate
 from service.db import make_engine, make_sessionmaker
 from service.errors import ApiError, validation_details
+from service.auth.router import keys_router, users_router
 from service.auth.router import router as organisation_router
+from service.deps import guard
 from service.establishments.router import router as establishments_router
 from service.imports.router import router as imports_router
 from service.platforms.router import router as platforms_router
@@ -106,12 +108,15 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    # who may call what: service/auth/access.py, tabled in docs/access.md
     api = APIRouter(prefix="/api/v1")
-    api.include_router(organisation_router)
-    api.include_router(establishments_router)
-    api.include_router(imports_router)
-    api.include_router(sync_router)
-    api.include_router(platforms_router)
-    api.include_router(campaigns_router)
+    api.include_router(organisation_router, dependencies=[Depends(guard("admin"))])
+    api.include_router(keys_router, dependencies=[Depends(guard("read"))])
+    api.include_router(users_router, dependencies=[Depends(guard("admin", read="admin"))])
+    api.include_router(establishments_router, dependencies=[Depends(guard("edit", create="bulk"))])
+    api.include_router(imports_router, dependencies=[Depends(guard("bulk", read="read_all"))])
+    api.include_router(sync_router, dependencies=[Depends(guard("edit"))])
+    api.include_router(platforms_router, dependencies=[Depends(guard("admin"))])
+    api.include_router(campaigns_router, dependencies=[Depends(guard("bulk", read="read_all"))])
     app.include_router(api)
     return app

@@ -10,6 +10,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.models import EstablishmentLabel, EstablishmentRow, Revision
+from service.auth.access import Scope
 
 CHUNK = 500  # keeps IN (...) lists and executemany batches well under driver limits
 
@@ -61,10 +62,13 @@ async def current_revisions(session: AsyncSession, org_id: int) -> list[tuple[in
 
 
 async def list_page(session: AsyncSession, org_id: int, *, label: str | None, locality: str | None,
-                    status: str | None, q: str | None, after: str | None, limit: int) -> list[EstablishmentRow]:
+                    status: str | None, q: str | None, after: str | None, limit: int,
+                    scope: Scope | None = None) -> list[EstablishmentRow]:
     query = select(EstablishmentRow).where(
         EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)
     )
+    if scope is not None:
+        query = query.where(scope.clause(col(EstablishmentRow.id)))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
         query = query.where(col(EstablishmentRow.id).in_(labelled))

@@ -14,6 +14,7 @@ from sqlalchemy import update as sa_update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from service.auth.access import Scope
 from service.models import (EstablishmentLabel, EstablishmentRow, Organisation, PlatformConnection, SyncAttempt,
                             SyncTarget)
 
@@ -185,10 +186,13 @@ async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[t
     return [(e, p, "push" if s in ("pending", "in_progress") else "verify") for e, p, s in rows]
 
 
-def _filtered(org_id: int, platform: str | None, status: str | None, label: str | None) -> Any:
+def _filtered(org_id: int, platform: str | None, status: str | None, label: str | None,
+              scope: Scope | None = None) -> Any:
     query = (select(SyncTarget, EstablishmentRow.store_code)
              .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
              .where(SyncTarget.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)))
+    if scope is not None:
+        query = query.where(scope.clause(col(SyncTarget.establishment_id)))
     if platform:
         query = query.where(SyncTarget.platform == platform)
     if status:
@@ -201,8 +205,8 @@ def _filtered(org_id: int, platform: str | None, status: str | None, label: str 
 
 async def page(session: AsyncSession, org_id: int, *, platform: str | None = None, status: str | None = None,
                label: str | None = None, store_code: str | None = None, after: tuple[str, str] | None = None,
-               limit: int = 100) -> list[tuple[SyncTarget, str]]:
-    query = _filtered(org_id, platform, status, label)
+               limit: int = 100, scope: Scope | None = None) -> list[tuple[SyncTarget, str]]:
+    query = _filtered(org_id, platform, status, label, scope)
     if store_code:
         query = query.where(EstablishmentRow.store_code == store_code)
     if after:
@@ -213,8 +217,11 @@ async def page(session: AsyncSession, org_id: int, *, platform: str | None = Non
     return [(t, code) for t, code in (await session.exec(query)).all()]
 
 
-async def summary(session: AsyncSession, org_id: int, label: str | None = None) -> list[tuple[str, str, int]]:
+async def summary(session: AsyncSession, org_id: int, label: str | None = None,
+                  scope: Scope | None = None) -> list[tuple[str, str, int]]:
     query = select(SyncTarget.platform, SyncTarget.status, func.count()).where(SyncTarget.organisation_id == org_id)
+    if scope is not None:
+        query = query.where(scope.clause(col(SyncTarget.establishment_id)))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
         query = query.where(col(SyncTarget.establishment_id).in_(labelled))

@@ -23,7 +23,7 @@ async def list_sync(session: SessionDep, who: PrincipalDep, platform: str | None
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Page[SyncTargetPublic]:
     after = decode_cursor(cursor)
     rows = await repo.page(session, who.organisation_id, platform=platform, status=status, label=label,
-                           after=tuple(after) if after else None, limit=limit + 1)
+                           after=tuple(after) if after else None, limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=[public_row(t, code) for t, code in rows],
@@ -32,7 +32,7 @@ async def list_sync(session: SessionDep, who: PrincipalDep, platform: str | None
 
 @router.get("/sync/summary", response_model=SyncSummary)
 async def sync_summary(session: SessionDep, who: PrincipalDep, label: str | None = None) -> SyncSummary:
-    return summarise(await repo.summary(session, who.organisation_id, label))
+    return summarise(await repo.summary(session, who.organisation_id, label, who.scope))
 
 
 @router.get("/establishments/{store_code}/sync", response_model=list[SyncTargetPublic],
