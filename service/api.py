@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service import migrate
+from service import migrate, web
 from service.db import make_engine, make_sessionmaker
 from service.errors import ApiError, validation_details
 from service.auth.router import keys_router, users_router
@@ -87,6 +87,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
         version="0.1.0",
         summary="One canonical record per establishment, published to every directory.",
         lifespan=lifespan,
+        docs_url=None,  # served by service/web with local files: no CDN
+        redoc_url=None,
     )
 
     @app.exception_handler(ApiError)
@@ -119,4 +121,5 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
     api.include_router(platforms_router, dependencies=[Depends(guard("admin"))])
     api.include_router(campaigns_router, dependencies=[Depends(guard("bulk", read="read_all"))])
     app.include_router(api)
+    web.install(app)
     return app

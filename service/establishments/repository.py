@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.models import EstablishmentLabel, EstablishmentRow, Revision
+from service.models import EstablishmentLabel, EstablishmentRow, Revision, SyncTarget
 from service.auth.access import Scope
 
 CHUNK = 500  # keeps IN (...) lists and executemany batches well under driver limits
@@ -63,12 +63,18 @@ async def current_revisions(session: AsyncSession, org_id: int) -> list[tuple[in
 
 async def list_page(session: AsyncSession, org_id: int, *, label: str | None, locality: str | None,
                     status: str | None, q: str | None, after: str | None, limit: int,
-                    scope: Scope | None = None) -> list[EstablishmentRow]:
+                    scope: Scope | None = None, on_platform: tuple[str, str] | None = None
+                    ) -> list[EstablishmentRow]:
+    """`on_platform`: (platform, sync status), e.g. ("google", "failed")."""
     query = select(EstablishmentRow).where(
         EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)
     )
     if scope is not None:
         query = query.where(scope.clause(col(EstablishmentRow.id)))
+    if on_platform is not None:
+        targets = select(SyncTarget.establishment_id).where(SyncTarget.platform == on_platform[0],
+                                                             SyncTarget.status == on_platform[1])
+        query = query.where(col(EstablishmentRow.id).in_(targets))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
         query = query.where(col(EstablishmentRow.id).in_(labelled))

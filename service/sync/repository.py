@@ -234,3 +234,15 @@ async def attempts(session: AsyncSession, target_id: int, before: int | None, li
     if before:
         query = query.where(col(SyncAttempt.id) < before)
     return list((await session.exec(query.order_by(col(SyncAttempt.id).desc()).limit(limit))).all())
+
+
+async def statuses_by_site(session: AsyncSession, establishment_ids: list[int]) -> dict[int, dict[str, str]]:
+    """establishment id -> platform -> status, for a page of sites (one query)."""
+    if not establishment_ids:
+        return {}
+    query = select(SyncTarget.establishment_id, SyncTarget.platform, SyncTarget.status).where(
+        col(SyncTarget.establishment_id).in_(establishment_ids))
+    found: dict[int, dict[str, str]] = {}
+    for est_id, platform, status in (await session.exec(query)).all():
+        found.setdefault(est_id, {})[platform] = status
+    return found

@@ -10,7 +10,7 @@ from service.errors import ApiError, ErrorResponse
 from service.establishments.service import get_or_404
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.platforms import repository as platforms_repo
-from service.sync import channels, outbox
+from service.sync import actions, outbox
 from service.sync import repository as repo
 from service.sync.service import public_row, summarise
 
@@ -65,15 +65,14 @@ async def force_sync(store_code: str, session: SessionDep, who: PrincipalDep,
 async def confirm_manual_edit(store_code: str, platform: str, session: SessionDep,
                               who: PrincipalDep) -> SyncTargetPublic:
     """For a manual platform (Tripadvisor): a person made the listed edits; the site is `submitted`."""
-    rows = await repo.page(session, who.organisation_id, store_code=store_code, platform=platform, limit=1)
-    if not rows:
-        raise ApiError(404, "not_found", f"no sync target for {store_code!r} on {platform!r}")
-    target, code = rows[0]
-    try:
-        channels.confirm_manual(target)
-    except ValueError as exc:
-        raise ApiError(409, "not_manual", str(exc), field="platform") from None
-    return public_row(target, code)
+    return await actions.mark_done(session, who.organisation_id, store_code, platform)
+
+
+@router.post("/establishments/{store_code}/sync/{platform}/repair", response_model=SyncTargetPublic,
+             responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}})
+async def repair_drift(store_code: str, platform: str, session: SessionDep, who: PrincipalDep) -> SyncTargetPublic:
+    """A drifted site: send the canonical values to the platform again."""
+    return await actions.repair_drift(session, who.organisation_id, store_code, platform)
 
 
 @router.get("/establishments/{store_code}/sync/{platform}/attempts", response_model=Page[SyncAttemptPublic],
