@@ -469,7 +469,7 @@ class Stack:
             return list((await conn.execute(text(sql), params)).all())
 
     async def connect(self, sandbox_url: str, platforms: Iterable[str]) -> None:
-        from service.cli_demo import sandbox_connections
+        from service.cli.demo import sandbox_connections
 
         connections = sandbox_connections(sandbox_url, regain_unit=1.0)
         for platform in platforms:

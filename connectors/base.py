@@ -78,9 +78,19 @@ class PlatformInfo:
     verifiable: bool  # can Vitrine read the published listing back?
     default_base_url: str
     credentials: tuple[str, ...] = ()  # names of the secret fields a connection needs
+    # the sets of credentials that are each enough to connect (default: all of `credentials`)
+    credential_sets: tuple[tuple[str, ...], ...] = ()
     options: tuple[str, ...] = ()  # names of the non-secret settings (account id, page id…)
     notes: str = ""
     follows: str | None = None  # Channel.derived: the platform whose status this one mirrors
+
+    def missing_credentials(self, given: Mapping[str, Any]) -> list[str]:
+        """The credentials still needed (those of the nearest complete set), or [] when enough."""
+        present = {name for name, value in given.items() if str(value or "").strip()}
+        sets = self.credential_sets or ((self.credentials,) if self.credentials else ())
+        if not sets or any(set(s) <= present for s in sets):
+            return []
+        return min(([n for n in s if n not in present] for s in sets), key=len)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,9 @@ from service.imports.router import router as imports_router
 from service.platforms.router import router as platforms_router
 from service.campaigns.router import router as campaigns_router
 from service.sync.router import router as sync_router
-from service.sync.runtime import sync_runtime
+from service.logs import RequestContext
+from service.ops import router as ops_router
+from service.runtime import sync_runtime
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -106,10 +108,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error_response(ApiError(exc.status_code, code, str(exc.detail)))
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.add_middleware(RequestContext)
+    app.include_router(ops_router)
     # who may call what: service/auth/access.py, tabled in docs/access.md
     api = APIRouter(prefix="/api/v1")
     api.include_router(organisation_router, dependencies=[Depends(guard("admin"))])

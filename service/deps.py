@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.auth.service import Principal, authenticate, ensure_visible
 from service.db import unit_of_work
+from service import logs
 from service.errors import ApiError
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `vitrine apikey create --org NAME` prints one.")
@@ -32,6 +33,7 @@ async def get_principal(
     if principal is None:
         raise ApiError(401, "unauthenticated", "this API key is unknown, revoked or expired",
                        headers={"WWW-Authenticate": "Bearer"})
+    logs.bind(organisation=principal.organisation_id)
     return principal
 
 

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -18,6 +19,7 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     auto_migrate: bool = True
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"  # json: one object per line, for log shippers
     bulk_max_items: int = 1000
     import_max_bytes: int = 50 * 1024 * 1024
     page_size_max: int = 500

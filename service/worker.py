@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import uvicorn
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from arq import cron
 from arq.connections import RedisSettings
@@ -12,13 +16,14 @@ from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
 from arq.worker import Worker, func
 
+from service import metrics
 from service.db import make_engine, make_sessionmaker
 from service.settings import Settings, get_settings
-from service.sync import dispatch
+from service import jobs as dispatch
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
-from service.campaigns.tasks import campaign_apply
-from service.sync.tasks import QUEUE, ArqDispatcher, after_job, reconcile, sync_feed, sync_push, sync_verify
+from service.sync.tasks import QUEUE, ArqDispatcher, after_job
+from service.tasks import all_tasks
 
 
 # Claim due jobs for the free slots in one round trip: a job is claimed as arq claims it (queued,
@@ -82,31 +87,56 @@ async def startup(ctx: dict[str, Any]) -> None:
     url = settings.resolved_database_url
     engine = ctx.get("engine") or (make_engine(url) if url.startswith("sqlite") else make_engine(url, poolclass=_JobPool))
     ctx["engine"] = engine
-    ctx["client"] = httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
+    ctx["client"] = metrics.platform_client(httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
                                       limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
     ctx["deps"] = Deps(make_sessionmaker(engine), ctx["client"], RedisLimiter(ctx["redis"]), settings)
     ctx["dispatcher"] = ArqDispatcher(ctx["redis"], settings.sync_debounce_seconds)
     dispatch.install(ctx["dispatcher"])
+    if ctx.get("metrics_port"):
+        ctx["http"] = await _serve_health(ctx, ctx["metrics_port"])
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn's server without its signal handlers: the arq worker owns SIGTERM and SIGINT."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def _serve_health(ctx: dict[str, Any], port: int) -> Any:
+    """/healthz, /readyz and /metrics of this worker, served in its own event loop."""
+    from service.ops import worker_app
+
+    server = _QuietServer(uvicorn.Config(worker_app(ctx), host=ctx.get("metrics_host", "0.0.0.0"), port=port,
+                                         log_level="warning", lifespan="off"))
+    ctx["http_task"] = asyncio.create_task(server.serve())
+    return server
 
 
 async def shutdown(ctx: dict[str, Any]) -> None:
+    if ctx.get("http") is not None:
+        ctx["http"].should_exit = True
+        await ctx["http_task"]
     await ctx["client"].aclose()
     if ctx.get("own_engine"):
         await ctx["engine"].dispose()
 
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    step = max(1, min(60, settings.reconcile_seconds))
+def _seconds(every: float) -> set[int]:
+    """arq crons fire on wall-clock seconds: every `every` seconds within a minute (at most 60)."""
+    step = max(1, min(60, round(every)))
+    return set(range(0, 60, step))
+
+
+def worker_options(settings: Settings, metrics_port: int | None = None) -> dict[str, Any]:
+    tasks = all_tasks()
     return {
-        "functions": [func(sync_push, keep_result=0, max_tries=1_000_000),
-                      func(sync_verify, keep_result=0, max_tries=1_000_000),
-                      func(sync_feed, keep_result=0, max_tries=1_000_000),
-                      # no longer timeout than the others: arq keeps a killed job's in-progress key
-                      # for the longest timeout of all, and a killed push must resume in minutes.
-                      # An apply cut short resumes from its last committed batch.
-                      func(campaign_apply, keep_result=0, max_tries=3)],
-        "cron_jobs": [cron(reconcile, second=set(range(0, 60, step)), run_at_startup=True, unique=True,
-                           keep_result=0)],
+        # one timeout for all: arq keeps a killed job's in-progress key for the longest timeout of
+        # all, and a killed push must resume in minutes
+        "functions": [func(job.function, name=job.name, keep_result=0, max_tries=job.max_tries) for job in tasks.jobs],
+        "cron_jobs": [cron(c.function, name=c.name, second=_seconds(c.every(settings)), run_at_startup=True,
+                           unique=True, keep_result=0) for c in tasks.crons],
         "on_startup": startup,
         "on_shutdown": shutdown,
         "after_job_end": after_job,
@@ -121,7 +151,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         # no result keys at all: arq's failure path (a job 'expired' after Redis was emptied) stores
         # one with the worker's keep_result, and a stored result blocks that fixed job id for its TTL
         "keep_result": 0,
-        "ctx": {"settings": settings},
+        "ctx": {"settings": settings, "metrics_port": metrics_port},
         "handle_signals": True,
     }
 

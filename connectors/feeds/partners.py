@@ -63,6 +63,7 @@ def _partner(key: str, name: str, fmt: Literal["csv", "tsv", "xlsx"], transport:
         verifiable=False,
         default_base_url="",  # no default: the SFTP host or upload URL comes from the connection options
         credentials=SFTP_CREDENTIALS if sftp else HTTPS_CREDENTIALS,
+        credential_sets=(("username", "password"), ("username", "private_key")) if sftp else (HTTPS_CREDENTIALS,),
         options=SFTP_OPTIONS if sftp else HTTPS_OPTIONS,
         notes=(f"Partner feed ({fmt.upper()} over {transport.upper()}), full file per delivery; never read back. "
                f"Columns, format, transport and the {delay_days}-day delay are UNVERIFIED. "

@@ -100,6 +100,7 @@ class GoogleConnector:
         verifiable=True,
         default_base_url=BASE_URL,
         credentials=("access_token", "client_id", "client_secret", "refresh_token"),
+        credential_sets=(("access_token",), ("client_id", "client_secret", "refresh_token")),
         options=("account", "verifications_base_url", "token_url"),
         notes=("Give either access_token, or client_id + client_secret + refresh_token (OAuth2, scope "
                "business.manage). account (accounts/123...) is needed to create listings. Google reviews "

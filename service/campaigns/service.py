@@ -36,10 +36,10 @@ from service.db import after_commit, unit_of_work
 from service.errors import ApiError, ErrorDetail, NotFound
 from service.establishments import service as establishments
 from service.establishments.service import Source
+from service import jobs
 from service.models import Campaign, CampaignSite, EstablishmentRow, utcnow
 from service.platforms import repository as platforms_repo
 from service.settings import Settings
-from service.sync import dispatch
 from service.sync.engine import changed_keys
 
 log = logging.getLogger("vitrine.campaigns")
@@ -200,7 +200,8 @@ def _iso(value: datetime | None) -> str | None:
 
 def _schedule_after_commit(session: AsyncSession, campaign: Campaign) -> None:
     when = campaign.apply_at or utcnow()
-    after_commit(session, lambda: dispatch.schedule_campaign(campaign.organisation_id, campaign.id, when))
+    after_commit(session, lambda: jobs.defer("campaign_apply", campaign.organisation_id, campaign.id,
+                                             job_id=f"campaign:{campaign.id}", when=when))
 
 
 async def _platform_plans(session: AsyncSession, settings: Settings, org_id: int,

@@ -26,6 +26,7 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas.imports import FileError, IgnoredColumn, ImportReport, ImportRunPublic, ImportSummary, RowReport
+from service import metrics
 from service.errors import NotFound
 from service.establishments import repository as est_repo
 from service.establishments.service import Outcome, Source, apply
@@ -346,8 +347,10 @@ async def import_workbook(session: AsyncSession, org_id: int, data: bytes, filen
     and `error`. A report of more than `INLINE_ROWS` rows returns its rejected rows only
     (`rows_complete` false); `rows_page` pages through all of them."""
     with _bulk_allocation(), _Spill() as spill:
-        return await _import(session, org_id, data, filename, spill, dry_run=dry_run, allow_partial=allow_partial,
-                             mapping=mapping, progress=progress)
+        report = await _import(session, org_id, data, filename, spill, dry_run=dry_run, allow_partial=allow_partial,
+                               mapping=mapping, progress=progress)
+    metrics.IMPORTS.labels(report.outcome).inc()
+    return report
 
 
 async def _import(session: AsyncSession, org_id: int, data: bytes, filename: str, spill: _Spill, *, dry_run: bool,

@@ -7,19 +7,14 @@ from typing import Any
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.registry import CONNECTORS
-from service.errors import ApiError
+from service.errors import ApiError, ErrorDetail
 from service.establishments import repository as est_repo
 from service.models import PlatformConnection, utcnow
 from service.platforms.repository import get_connection
 from service.platforms.credentials import encrypt
+from service.platforms.endpoints import base_url  # noqa: F401  (re-exported for callers)
 from service.settings import Settings
 from service.sync import outbox
-
-
-def base_url(settings: Settings, connection: PlatformConnection) -> str:
-    """Settings (VITRINE_<PLATFORM>_BASE_URL) win, then the connection's option, then the platform's."""
-    override = settings.platform_base_urls().get(connection.platform)
-    return override or connection.options.get("base_url") or CONNECTORS[connection.platform].info.default_base_url
 
 
 async def connect(session: AsyncSession, org_id: int, platform: str, credentials: dict[str, str],
@@ -27,6 +22,12 @@ async def connect(session: AsyncSession, org_id: int, platform: str, credentials
     """Create or replace a connection, then queue every establishment of the organisation for it."""
     if platform not in CONNECTORS:
         raise ApiError(404, "not_found", f"unknown platform {platform!r}; see GET /api/v1/platforms")
+    missing = CONNECTORS[platform].info.missing_credentials(credentials)
+    if missing:
+        raise ApiError(422, "validation_error", f"{platform} needs the credential(s) {', '.join(missing)}",
+                       field=f"credentials.{missing[0]}",
+                       errors=[ErrorDetail(field=f"credentials.{name}", message="required by this platform",
+                                           code="missing") for name in missing])
     row = await get_connection(session, org_id, platform)
     now = utcnow()
     if row is None:

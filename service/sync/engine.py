@@ -34,10 +34,11 @@ from connectors.base import (
 )
 from connectors.registry import CONNECTORS
 from schemas import Establishment
+from service import metrics
 from service.db import unit_of_work
 from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
 from service.platforms.credentials import CredentialsError, decrypt
-from service.platforms.service import base_url
+from service.platforms.endpoints import base_url
 from service.settings import Settings
 from service.sync.limiter import Limit, Limiter, acquire
 from service.sync import channels
@@ -76,7 +77,9 @@ class Deps:
         key = (connection.id, connection.updated_at)  # type: ignore[assignment]
         if key not in self._connectors:
             cls = CONNECTORS[connection.platform]
-            self._connectors[key] = cls(self.client, base_url(self.settings, connection),
+            url = base_url(self.settings, connection)
+            metrics.register_base_url(url, connection.platform)
+            self._connectors[key] = cls(self.client, url,
                                         decrypt(connection.credentials, self.settings), connection.options)
         return self._connectors[key]
 
@@ -301,6 +304,7 @@ async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int,
             else:
                 target.next_attempt_at = None
         await repo.add_attempt(session, **vars(attempt))
+        metrics.SYNC_ATTEMPTS.labels(target.platform, "push", attempt.outcome).inc()
         if target.wanted_revision > target.pushed_revision and target.status not in ("in_progress",):
             target.status = "pending"  # edited while we pushed: go again with the newest state
             nxt.push_in = 0.0
@@ -383,6 +387,7 @@ async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorErr
         attempt = _attempt(target_id, target.pushed_revision, "verify", utcnow(), duration)
         nxt = _apply_verify(target, attempt, rb, policy, settings)
         await repo.add_attempt(session, **vars(attempt))
+        metrics.SYNC_ATTEMPTS.labels(target.platform, "verify", attempt.outcome).inc()
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
         await repo.save_target(session, target)
         return nxt

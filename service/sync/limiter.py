@@ -22,6 +22,7 @@ from typing import Protocol
 from redis.asyncio import Redis
 
 from connectors.base import Quota
+from service.metrics import LIMITER_WAIT
 
 SAFETY = 0.98  # run at 98 % of the documented rate: clocks and windows are never exact
 
@@ -99,6 +100,7 @@ async def acquire(limiter: Limiter, limits: list[Limit], max_wait: float) -> flo
         wait = await limiter.reserve(limit, max_wait)
         if wait is None:
             return -max(limit.interval, max_wait)
+        LIMITER_WAIT.labels(limit.key.split(":", 1)[0]).observe(wait)
         if wait > 0:
             await asyncio.sleep(wait)
             slept += wait

@@ -246,3 +246,33 @@ async def statuses_by_site(session: AsyncSession, establishment_ids: list[int]) 
     for est_id, platform, status in (await session.exec(query)).all():
         found.setdefault(est_id, {})[platform] = status
     return found
+
+
+async def establishment(session: AsyncSession, org_id: int, store_code: str) -> tuple[int, int] | None:
+    """(id, revision) of a live establishment, by its store code."""
+    query = select(EstablishmentRow.id, EstablishmentRow.revision).where(
+        EstablishmentRow.organisation_id == org_id, EstablishmentRow.store_code == store_code,
+        col(EstablishmentRow.deleted_at).is_(None))
+    found = (await session.exec(query)).first()
+    return (found[0], found[1]) if found else None  # type: ignore[return-value]
+
+
+async def status_counts(session: AsyncSession) -> list[tuple[str, str, int]]:
+    """(platform, status, count) over every organisation: the metrics' gauge."""
+    query = sa_select(SyncTarget.platform, SyncTarget.status, func.count()).group_by(
+        SyncTarget.platform, SyncTarget.status)
+    return [(p, s, n) for p, s, n in (await session.execute(query)).all()]
+
+
+async def oldest_due_since(session: AsyncSession, now: datetime) -> datetime | None:
+    """Since when the longest-waiting due target has waited (its due time), or None if none is due.
+    A push due with no time set has waited since its last change."""
+    pushes = sa_select(func.min(func.coalesce(SyncTarget.next_attempt_at, SyncTarget.updated_at))).where(
+        col(SyncTarget.status).in_(("pending", "in_progress")),
+        or_(col(SyncTarget.next_attempt_at).is_(None), col(SyncTarget.next_attempt_at) <= now))
+    verifies = sa_select(func.min(SyncTarget.next_attempt_at)).where(
+        col(SyncTarget.status).in_(("awaiting_review", "live", "drifted")), col(SyncTarget.next_attempt_at) <= now)
+    found = [v for v in ((await session.execute(pushes)).scalar(), (await session.execute(verifies)).scalar()) if v]
+    if not found:
+        return None
+    return min(v if v.tzinfo else v.replace(tzinfo=now.tzinfo) for v in found)

@@ -6,8 +6,7 @@ from fastapi import APIRouter, Query
 
 from schemas.sync import SyncAttemptPublic, SyncRequest, SyncStatus, SyncSummary, SyncTargetPublic
 from service.deps import PrincipalDep, SessionDep
-from service.errors import ApiError, ErrorResponse
-from service.establishments.service import get_or_404
+from service.errors import ApiError, ErrorResponse, NotFound
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.platforms import repository as platforms_repo
 from service.sync import actions, outbox
@@ -15,6 +14,13 @@ from service.sync import repository as repo
 from service.sync.service import public_row, summarise
 
 router = APIRouter(tags=["sync"], responses={401: {"model": ErrorResponse}})
+
+
+async def _establishment_id(session: SessionDep, org_id: int, store_code: str) -> tuple[int, int]:
+    found = await repo.establishment(session, org_id, store_code)
+    if found is None:
+        raise NotFound("establishment", store_code)
+    return found
 
 
 @router.get("/sync", response_model=Page[SyncTargetPublic])
@@ -38,7 +44,7 @@ async def sync_summary(session: SessionDep, who: PrincipalDep, label: str | None
 @router.get("/establishments/{store_code}/sync", response_model=list[SyncTargetPublic],
             responses={404: {"model": ErrorResponse}})
 async def establishment_sync(store_code: str, session: SessionDep, who: PrincipalDep) -> list[SyncTargetPublic]:
-    await get_or_404(session, who.organisation_id, store_code)
+    await _establishment_id(session, who.organisation_id, store_code)
     rows = await repo.page(session, who.organisation_id, store_code=store_code, limit=100)
     return [public_row(t, code) for t, code in rows]
 
@@ -48,14 +54,14 @@ async def establishment_sync(store_code: str, session: SessionDep, who: Principa
 async def force_sync(store_code: str, session: SessionDep, who: PrincipalDep,
                      body: SyncRequest | None = None) -> list[SyncTargetPublic]:
     """Push the current record again (to every connected platform, or one)."""
-    row = await get_or_404(session, who.organisation_id, store_code)
+    establishment_id, revision = await _establishment_id(session, who.organisation_id, store_code)
     platforms = await platforms_repo.connected_platforms(session, who.organisation_id)
     if body and body.platform:
         if body.platform not in platforms:
             raise ApiError(404, "not_connected", f"{body.platform!r} is not connected for this organisation",
                            field="platform")
         platforms = [body.platform]
-    await outbox.mark_wanted(session, who.organisation_id, [(row.id, row.revision)], platforms, force=True)  # type: ignore[list-item]
+    await outbox.mark_wanted(session, who.organisation_id, [(establishment_id, revision)], platforms, force=True)  # type: ignore[list-item]
     rows = await repo.page(session, who.organisation_id, store_code=store_code, limit=100)
     return [public_row(t, code) for t, code in rows]
 

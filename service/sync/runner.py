@@ -1,8 +1,10 @@
 """Embedded mode: the same job functions, run in-process by asyncio tasks.
 
-Used when no `VITRINE_REDIS_URL` is set (the demo, a single-machine install). Jobs are keyed
+Used when no `VITRINE_REDIS_URL` is set (the demo, a single-machine install). Sync jobs are keyed
 like arq's (kind, establishment, platform): a key already queued is not queued twice, and a
-key requested while it runs runs once more afterwards, with the newest state.
+key requested while it runs runs once more afterwards, with the newest state. The other domains'
+jobs and every cron come from the composed declaration (`service/tasks.py`) the runner is given:
+this module knows no domain but sync.
 """
 
 from __future__ import annotations
@@ -11,12 +13,12 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from service.campaigns import service as campaigns
-from service.db import unit_of_work
+from service import logs
+from service.jobs import Cron, Tasks
 from service.models import utcnow
 from service.sync import engine, feeds
-from service.sync import repository as repo
 from service.sync.engine import Deps, Next
 
 log = logging.getLogger("vitrine.sync")
@@ -24,27 +26,29 @@ Key = tuple[str, int, str]
 
 
 class LocalRunner:
-    def __init__(self, deps: Deps, concurrency: int = 16, reconcile_seconds: float = 30.0, debounce: float = 0.0):
+    def __init__(self, deps: Deps, tasks: Tasks, concurrency: int = 16, debounce: float = 0.0):
         self.deps = deps
+        self.tasks = tasks
+        self.jobs = {job.name: job.function for job in tasks.jobs}
+        self.ctx: dict[str, Any] = {"deps": deps, "dispatcher": self, "settings": deps.settings}
         self.debounce = debounce
         self.concurrency = concurrency
-        self.reconcile_seconds = reconcile_seconds
         self._queue: asyncio.Queue[Key] = asyncio.Queue()
         self._scheduled: set[Key] = set()
         self._running: set[Key] = set()
         self._again: set[Key] = set()
         self._timers: dict[Key, asyncio.TimerHandle] = {}
         self._tasks: list[asyncio.Task[None]] = []
-        self._campaigns: dict[str, asyncio.Task[object]] = {}
+        self._deferred: dict[str, asyncio.Task[object]] = {}
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._work()) for _ in range(self.concurrency)]
-        self._tasks.append(asyncio.create_task(self._reconcile_forever()))
+        self._tasks += [asyncio.create_task(self._cron_forever(cron)) for cron in self.tasks.crons]
 
     async def stop(self) -> None:
         for handle in self._timers.values():
             handle.cancel()
-        for running in self._campaigns.values():
+        for running in self._deferred.values():
             running.cancel()
         for task in self._tasks:
             task.cancel()
@@ -54,6 +58,11 @@ class LocalRunner:
     async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
         for establishment_id, platform in jobs:
             await self.schedule("push", establishment_id, platform, self.debounce)
+
+    async def schedule_many(self, jobs: Sequence[tuple[str, int, str, float]]) -> int:
+        for kind, key, platform, delay in jobs:
+            await self.schedule(kind, key, platform, delay)
+        return len(jobs)
 
     async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
         key = (kind, establishment_id, platform)
@@ -73,17 +82,23 @@ class LocalRunner:
             self._timers.pop(key, None)
             self._queue.put_nowait(key)
 
-    async def schedule_campaign(self, organisation_id: int, campaign_id: str, when: datetime) -> None:
-        running = self._campaigns.get(campaign_id)
+    async def defer(self, job: str, args: tuple[Any, ...], *, job_id: str, when: datetime) -> None:
+        """A declared job at `when`, once per `job_id` at a time (as arq refuses a taken id)."""
+        running = self._deferred.get(job_id)
         if running is not None and not running.done():
             return
+        function = self.jobs[job]
         delay = max(0.0, (when - utcnow()).total_seconds())
 
         async def _later() -> object:
             await asyncio.sleep(delay)
-            return await campaigns.apply_when_due(self.deps.sessionmaker, organisation_id, campaign_id)
+            try:
+                return await function(self.ctx, *args)
+            except Exception:
+                log.exception("jobs.job.crashed job=%s id=%s", job, job_id)
+                return None
 
-        self._campaigns[campaign_id] = asyncio.create_task(_later())
+        self._deferred[job_id] = asyncio.create_task(_later())
 
     def _release(self, key: Key) -> None:
         self._timers.pop(key, None)
@@ -102,7 +117,9 @@ class LocalRunner:
             kind, establishment_id, platform = key
             try:
                 run = {"push": engine.push_and_read_back, "verify": engine.verify, "feed": feeds.deliver_feed}[kind]
-                nxt = await run(self.deps, establishment_id, platform)  # for "feed", the id is the organisation's
+                where = {"organisation": establishment_id} if kind == "feed" else {"site": establishment_id}
+                with logs.bound(job=f"{kind}:{establishment_id}:{platform}", platform=platform, **where):
+                    nxt = await run(self.deps, establishment_id, platform)  # for "feed", the id is the organisation's
             except Exception:
                 log.exception("sync.job.crashed kind=%s establishment=%s platform=%s", *key)
                 nxt = Next(push_in=self.deps.settings.sync_backoff_base) if kind == "push" else Next()
@@ -120,20 +137,16 @@ class LocalRunner:
                                     nxt.feed_in)
 
     async def reconcile(self) -> int:
-        async with unit_of_work(self.deps.sessionmaker) as session:
-            due = await repo.due(session, utcnow())
-        for establishment_id, platform, kind in due:
-            await self.schedule(kind, establishment_id, platform, 0.0)
-        async with unit_of_work(self.deps.sessionmaker) as session:
-            due_campaigns = await campaigns.due(session)
-        for organisation_id, campaign_id in due_campaigns:
-            await self.schedule_campaign(organisation_id, campaign_id, utcnow())
-        return len(due) + len(due_campaigns)
+        """Run every cron once now (the sync reconciler and the domains' sweeps)."""
+        total = 0
+        for cron in self.tasks.crons:
+            total += int(await cron.function(self.ctx) or 0)
+        return total
 
-    async def _reconcile_forever(self) -> None:
+    async def _cron_forever(self, cron: Cron) -> None:
         while True:
             try:
-                await self.reconcile()
+                await cron.function(self.ctx)
             except Exception:
-                log.exception("sync.reconcile.failed")
-            await asyncio.sleep(self.reconcile_seconds)
+                log.exception("jobs.cron.failed cron=%s", cron.name)
+            await asyncio.sleep(cron.every(self.deps.settings))

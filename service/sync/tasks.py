@@ -22,7 +22,7 @@ from arq.constants import job_key_prefix, result_key_prefix
 from arq.jobs import serialize_job
 from arq.utils import timestamp_ms
 
-from service.campaigns import service as campaigns
+from service import jobs, logs
 from service.db import unit_of_work
 from service.models import utcnow
 from service.sync import engine, feeds
@@ -95,9 +95,8 @@ class ArqDispatcher:
             queued += int(await self._enqueue(keys=keys, args=args))
         return queued
 
-    async def schedule_campaign(self, organisation_id: int, campaign_id: str, when: datetime) -> None:
-        await self.pool.enqueue_job("campaign_apply", organisation_id, campaign_id, _job_id=f"campaign:{campaign_id}",
-                                    _defer_until=when, _queue_name=QUEUE)
+    async def defer(self, job: str, args: tuple[Any, ...], *, job_id: str, when: datetime) -> None:
+        await self.pool.enqueue_job(job, *args, _job_id=job_id, _defer_until=when, _queue_name=QUEUE)
 
     async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
         await self.schedule_many([(kind, establishment_id, platform, delay)])
@@ -116,14 +115,17 @@ def _follow(ctx: dict[str, Any], establishment_id: int, platform: str, nxt: Next
 
 
 async def sync_push(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
+    logs.bind(job=job_id("push", establishment_id, platform), platform=platform, site=establishment_id)
     _follow(ctx, establishment_id, platform, await engine.push_and_read_back(ctx["deps"], establishment_id, platform))
 
 
 async def sync_verify(ctx: dict[str, Any], establishment_id: int, platform: str) -> None:
+    logs.bind(job=job_id("verify", establishment_id, platform), platform=platform, site=establishment_id)
     _follow(ctx, establishment_id, platform, await engine.verify(ctx["deps"], establishment_id, platform))
 
 
 async def sync_feed(ctx: dict[str, Any], organisation_id: int, platform: str) -> None:
+    logs.bind(job=job_id("feed", organisation_id, platform), platform=platform, organisation=organisation_id)
     nxt = await feeds.deliver_feed(ctx["deps"], organisation_id, platform)
     _follow(ctx, organisation_id, platform, nxt)
 
@@ -142,8 +144,11 @@ async def reconcile(ctx: dict[str, Any]) -> int:
     queued = await ctx["dispatcher"].schedule_many([(kind, e, p, 0.0) for e, p, kind in due])
     if queued:
         log.info("sync.reconcile.enqueued count=%d due=%d", queued, len(due))
-    async with unit_of_work(deps.sessionmaker) as session:
-        due_campaigns = await campaigns.due(session)
-    for organisation_id, campaign_id in due_campaigns:
-        await ctx["dispatcher"].schedule_campaign(organisation_id, campaign_id, utcnow())
-    return len(due) + len(due_campaigns)
+    return len(due)
+
+
+# Push, read-back and feed jobs retry through the engine's own backoff, never arq's tries. The
+# in-process runner runs these three by their keys (coalescing), and the others by name.
+TASKS = jobs.Tasks(jobs=(jobs.Job(sync_push, max_tries=1_000_000), jobs.Job(sync_verify, max_tries=1_000_000),
+                         jobs.Job(sync_feed, max_tries=1_000_000)),
+                   crons=(jobs.Cron(reconcile, every=lambda s: s.reconcile_seconds),))

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from connectors.sandbox import SandboxConfig, SandboxServer
-from service.cli_demo import DEMO_RATES, demo_sandbox_config, sandbox_connections
+from service.cli.demo import DEMO_RATES, demo_sandbox_config, sandbox_connections
 from tests.establishments.factories import record
 
 API = ("google", "facebook", "apple", "bing", "yelp", "here", "foursquare", "tomtom")

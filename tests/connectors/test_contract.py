@@ -32,7 +32,7 @@ from connectors.feeds.partners import PARTNERS
 from connectors.registry import CONNECTORS
 from connectors.sandbox import SandboxConfig, SandboxServer
 from schemas import Establishment
-from service.cli_demo import sandbox_connections
+from service.cli.demo import sandbox_connections
 from tests.establishments.factories import record
 
 DAY = [{"open": "08:00", "close": "12:00"}, {"open": "14:00", "close": "19:00"}]

@@ -8,7 +8,7 @@ import pytest
 from redis.asyncio import Redis
 
 from connectors.sandbox import SandboxConfig, SandboxServer
-from service.cli_demo import sandbox_connections
+from service.cli.demo import sandbox_connections
 from tests.conftest import REDIS_URL, require_service
 
 

@@ -18,12 +18,18 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from service.cli import _guard, app, console
-from service.cli_import import print_report, run_import
+from service.cli.app import guard, console
+from service.cli.imports import print_report, run_import
 from service.context import open_context
 from service.settings import get_settings
 
-SAMPLE = Path(__file__).resolve().parent / "data" / "sample-sites.xlsx"
+commands = typer.Typer()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(commands)
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-sites.xlsx"
 DEMO_ORG = "Horizon Santé (démo)"
 SETTLED = {"live", "submitted", "action_required", "failed", "drifted", "not_connected"}
 
@@ -102,7 +108,7 @@ async def _demo(review_seconds: float, timeout: float) -> None:
     from connectors.sandbox.sftp import SftpInbox
     from service.platforms.service import connect
     from service.sync import repository as sync_repo
-    from service.sync.runtime import sync_runtime
+    from service.runtime import sync_runtime
 
     base = get_settings()
     home = base.home / "demo"
@@ -177,8 +183,8 @@ async def _demo(review_seconds: float, timeout: float) -> None:
   • your own sites:          vitrine template sites.xlsx, fill it in, then vitrine import sites.xlsx --dry-run""")
 
 
-@app.command()
+@commands.command()
 def demo(review_seconds: Annotated[float, typer.Option(help="Sandbox review delay (Google, Apple)")] = 6.0,
          timeout: Annotated[float, typer.Option(help="Stop waiting for statuses after this many seconds")] = 180.0) -> None:
     """Import a sample hospital group and synchronise it to the local directory sandbox."""
-    _guard(_demo(review_seconds, timeout))
+    guard(_demo(review_seconds, timeout))

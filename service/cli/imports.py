@@ -9,8 +9,14 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from service.cli import JsonOption, OrgOption, _guard, _with_org, app, console, err, fail, print_json
+from service.cli.app import JsonOption, OrgOption, guard, with_org, console, err, fail, print_json
 from service.context import Context
+
+commands = typer.Typer()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(commands)
 
 
 def parse_mapping(values: list[str]) -> dict[str, str] | None:
@@ -61,7 +67,7 @@ def print_report(report: dict[str, Any], *, max_rejected: int = 20) -> None:
                       "valid rows with --allow-partial.[/]")
 
 
-@app.command("import")
+@commands.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="An .xlsx workbook")],
     org: OrgOption = None,
@@ -77,7 +83,7 @@ def import_command(
         return await run_import(ctx, org_id, file, dry_run=dry_run, allow_partial=allow_partial, mapping=mapping,
                                 show_progress=not as_json)
 
-    report = _guard(_with_org(org, go))
+    report = guard(with_org(org, go, create=True))
     if report["outcome"] == "invalid_file":
         if as_json:
             print_json(report)
@@ -93,7 +99,7 @@ def import_command(
         raise typer.Exit(1)
 
 
-@app.command()
+@commands.command()
 def template(file: Annotated[Path, typer.Argument(dir_okay=False, help="Where to write the .xlsx")]) -> None:
     """Write the Excel import template (columns, instructions sheet, examples)."""
     from service.imports.template import build_template

@@ -12,12 +12,15 @@ from rich.console import Group
 from rich.live import Live
 from rich.table import Table
 
-from service.cli import JsonOption, OrgOption, _guard, _with_org, app, console, fail, print_json
+from service.cli.app import JsonOption, OrgOption, guard, with_org, console, fail, print_json
 from service.context import Context
 
 campaign_app = typer.Typer(help="Bulk changes over many sites: plan, schedule, watch, roll back, report.",
                            no_args_is_help=True)
-app.add_typer(campaign_app, name="campaign")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(campaign_app, name="campaign")
 
 AtOption = Annotated[str | None, typer.Option("--at", help="Cut-over time, ISO 8601 with a time zone "
                                               "(2026-12-01T06:00:00+01:00). Default: now.")]
@@ -39,7 +42,7 @@ def _when(text: str | None, option: str = "--at") -> datetime | None:
 async def _runtime(ctx: Context) -> Any:
     """With Redis configured, install the arq dispatcher so a scheduled cut-over is queued for
     its exact time and the sync jobs of an applied campaign start at once."""
-    from service.sync.runtime import sync_runtime
+    from service.runtime import sync_runtime
 
     return sync_runtime(ctx.settings, ctx.sessionmaker, run_jobs=False)
 
@@ -141,7 +144,7 @@ def phone_migration(
                                                  source_ref="cli")
         return plan.model_dump(mode="json")
 
-    plan = _guard(_with_org(org, go))
+    plan = guard(with_org(org, go))
     print_json(plan) if as_json else print_plan(plan)
 
 
@@ -174,7 +177,7 @@ def holiday_closure(
             plan = await service.holiday_closure(ctx.sessionmaker, ctx.settings, org_id, request, source_ref="cli")
         return plan.model_dump(mode="json")
 
-    plan = _guard(_with_org(org, go))
+    plan = guard(with_org(org, go))
     print_json(plan) if as_json else print_plan(plan)
 
 
@@ -196,7 +199,7 @@ def show(campaign_id: str, org: OrgOption = None,
                 live.update(progress_view(body))
         return body
 
-    body = _guard(_with_org(org, go))
+    body = guard(with_org(org, go))
     if as_json:
         print_json(body)
     elif not watch:
@@ -213,7 +216,7 @@ def list_campaigns(org: OrgOption = None, limit: int = 20, as_json: JsonOption =
             rows = await service.list_page(session, org_id, None, limit)
             return [service.public(c).model_dump(mode="json") for c in rows]
 
-    rows = _guard(_with_org(org, go))
+    rows = guard(with_org(org, go))
     if as_json:
         print_json(rows)
         return
@@ -234,7 +237,7 @@ def apply(campaign_id: str, org: OrgOption = None, at: AtOption = None) -> None:
             campaign = await service.schedule(ctx.sessionmaker, org_id, campaign_id, _when(at))
         return service.public(campaign).model_dump(mode="json")
 
-    body = _guard(_with_org(org, go))
+    body = guard(with_org(org, go))
     console.print(f"campaign {campaign_id}: {body['state']}"
                   + (", outcomes " + str(body["summary"].get("outcomes")) if body["state"] == "applied" else
                      f", cut-over at {_time(body['apply_at'])} UTC"))
@@ -248,7 +251,7 @@ def cancel(campaign_id: str, org: OrgOption = None) -> None:
     async def go(ctx: Context, org_id: int) -> str:
         return (await service.cancel(ctx.sessionmaker, org_id, campaign_id)).state
 
-    console.print(f"campaign {campaign_id}: {_guard(_with_org(org, go))}")
+    console.print(f"campaign {campaign_id}: {guard(with_org(org, go))}")
 
 
 @campaign_app.command("rollback")
@@ -263,7 +266,7 @@ def rollback(campaign_id: str, org: OrgOption = None, dry_run: DryRunOption = Fa
                                           apply_at=_when(at), source_ref="cli")
         return plan.model_dump(mode="json")
 
-    plan = _guard(_with_org(org, go))
+    plan = guard(with_org(org, go))
     print_json(plan) if as_json else print_plan(plan)
 
 
@@ -278,7 +281,7 @@ def report(campaign_id: str, org: OrgOption = None,
         async with ctx.session() as session:
             return await service.report(session, ctx.settings, org_id, campaign_id)
 
-    data = _guard(_with_org(org, go))
+    data = guard(with_org(org, go))
     path = output or Path(f"campaign-{campaign_id[:8]}.xlsx")
     path.write_bytes(data)
     console.print(f"report written to {path} ({len(data):,} bytes)")

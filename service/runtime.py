@@ -1,4 +1,5 @@
-"""Installing the process's dispatcher: arq when Redis is configured, else in-process jobs."""
+"""Installing the process's dispatcher: arq when Redis is configured, else in-process jobs running
+every domain's declared jobs and crons (`service/tasks.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.settings import Settings
-from service.sync import dispatch
+from service import jobs as dispatch
+from service import metrics
 from service.sync.engine import Deps
 from service.sync.limiter import LocalLimiter
 
@@ -40,9 +42,11 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
         return
     from service.sync.runner import LocalRunner
 
-    async with httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
-        runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), settings.sync_concurrency,
-                             settings.reconcile_seconds, settings.sync_debounce_seconds)
+    async with metrics.platform_client(httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
+        from service.tasks import all_tasks
+
+        runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), all_tasks(),
+                             settings.sync_concurrency, settings.sync_debounce_seconds)
         await runner.start()
         dispatch.install(runner)
         try:
