@@ -1,9 +1,9 @@
 """The `vitrine` command line: the app (`app.py`) and its command groups, registered here."""
 
-from service.cli import campaign, demo, establishments, imports, orgs, server, sync
+from service.cli import access, campaign, demo, establishments, imports, orgs, server, sync
 from service.cli.app import app
 
-for _group in (orgs, establishments, imports, sync, campaign, demo, server):
+for _group in (orgs, access, establishments, imports, sync, campaign, demo, server):
     _group.register(app)
 
 

@@ -21,7 +21,7 @@ import uvicorn
 
 from connectors.sandbox import SandboxConfig, SandboxServer
 from service.api import create_app
-from service.cli_demo import sandbox_connections
+from service.cli.demo import sandbox_connections
 from service.settings import Settings
 from tests.conftest import CI
 
