@@ -77,7 +77,9 @@ def test_edit_a_phone_and_see_it_pushed_to_the_sandbox(login, vitrine):
     history = page.locator("#history tbody tr").first.inner_text()
     assert "editor@horizon.example" in history and "+33320999999" in history
     shot(page, "site-1280")
-    login("editor", width=390).goto("/sites/NORD-02")
+    narrow = login("editor", width=390)
+    narrow.goto("/sites/NORD-02")
+    shot(narrow, "site-390")
 
 
 def test_a_conflicting_edit_is_shown_and_not_saved(login, vitrine):
