@@ -65,15 +65,16 @@ async def list_page(session: AsyncSession, org_id: int, *, label: str | None, lo
                     status: str | None, q: str | None, after: str | None, limit: int,
                     scope: Scope | None = None, on_platform: tuple[str, str] | None = None
                     ) -> list[EstablishmentRow]:
-    """`on_platform`: (platform, sync status), e.g. ("google", "failed")."""
+    """`on_platform`: (platform, sync status), e.g. ("google", "failed"); platform None: any."""
     query = select(EstablishmentRow).where(
         EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)
     )
     if scope is not None:
         query = query.where(scope.clause(col(EstablishmentRow.id)))
     if on_platform is not None:
-        targets = select(SyncTarget.establishment_id).where(SyncTarget.platform == on_platform[0],
-                                                             SyncTarget.status == on_platform[1])
+        targets = select(SyncTarget.establishment_id).where(SyncTarget.status == on_platform[1])
+        if on_platform[0]:
+            targets = targets.where(SyncTarget.platform == on_platform[0])
         query = query.where(col(EstablishmentRow.id).in_(targets))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)

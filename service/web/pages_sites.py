@@ -58,7 +58,7 @@ async def sites(request: Request, session: SessionDep, who: WebPrincipal,
                 after: Annotated[str | None, Query()] = None) -> Response:
     filters = {"label": label or None, "locality": locality or None, "q": q or None,
                "platform": platform or None, "status": status or None}
-    on_platform = (platform, status) if platform and status else None
+    on_platform = (platform or None, status) if status else None
     rows = await est_repo.list_page(session, who.organisation_id, label=filters["label"],
                                     locality=filters["locality"], status=None, q=filters["q"], after=after or None,
                                     limit=PAGE + 1, scope=who.scope, on_platform=on_platform)

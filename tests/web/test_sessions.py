@@ -2,9 +2,11 @@
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlmodel import select
 
 from service.db import unit_of_work
-from service.models import User
+from service.models import EstablishmentRow, SyncTarget, User
 from service.users import service as users
 from tests.auth.helpers import PASSWORD, make_user
 from tests.establishments.factories import record
@@ -93,3 +95,18 @@ async def test_an_edit_records_its_user_and_a_stale_page_is_a_conflict(web, clie
     stale = await web.post("/sites/A-1", data={"csrf": csrf_of(page), "revision": 1, "name": "Mine"})
     assert stale.status_code == 412 and 'id="conflict"' in stale.text
     assert (await client.get("/api/v1/establishments/A-1")).json()["name"] == "Clinique du Parc"
+
+
+async def test_sites_filter_by_status_on_a_platform_or_any(web, client, org_id, session_factory):
+    await client.put("/api/v1/platforms/tripadvisor/connection", json={"credentials": {}, "options": {}})
+    await client.post("/api/v1/establishments", json=record("A-1"))
+    await client.post("/api/v1/establishments", json=record("B-1"))
+    async with unit_of_work(session_factory) as session:  # whatever the runner did, B-1 is now failed
+        b = (await session.exec(select(EstablishmentRow).where(EstablishmentRow.store_code == "B-1"))).one()
+        await session.execute(update(SyncTarget).where(SyncTarget.establishment_id == b.id).values(status="failed"))
+    await make_user(session_factory, org_id, "ana@example.org", "viewer", key=False)
+    await log_in(web, "ana@example.org")
+    for url in ("/sites?status=failed", "/sites?platform=tripadvisor&status=failed"):
+        page = (await web.get(url)).text
+        assert "/sites/B-1" in page and "/sites/A-1" not in page, url
+    assert "/sites/B-1" not in (await web.get("/sites?platform=google&status=failed")).text
