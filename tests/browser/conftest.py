@@ -41,7 +41,7 @@ def _need(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     try:
         from playwright.sync_api import sync_playwright
@@ -126,7 +126,7 @@ async def _seed(settings: Settings, sandbox_url: str) -> dict[str, str]:
     return keys
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def vitrine(tmp_path_factory, browser):
     """(server url, sandbox, API keys by user) — one server for the whole browser suite."""
     sandbox = SandboxServer(SandboxConfig.model_validate({"google": {"review_delay_seconds": 1.0}})).start()
