@@ -180,8 +180,10 @@ async def prepare_org(db: Database) -> tuple[Any, int, list[str]]:
     factory = make_sessionmaker(db.engine)
     async with unit_of_work(factory) as session:
         org = await create_organisation(session, "Bench Santé")
-        for platform in CONNECTORS:
-            await connect(session, org.id, platform, {}, {}, settings)  # type: ignore[arg-type]
+        for platform, connector in CONNECTORS.items():
+            info = connector.info  # a connection needs its platform's credentials: any value will do here
+            needed = (info.credential_sets or ((info.credentials,) if info.credentials else ((),)))[0]
+            await connect(session, org.id, platform, dict.fromkeys(needed, "bench"), {}, settings)  # type: ignore[arg-type]
     return factory, org.id, list(CONNECTORS)  # type: ignore[return-value]
 
 

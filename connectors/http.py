@@ -8,6 +8,7 @@ retries the whole push, whose creates are idempotent.
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import httpx
@@ -16,6 +17,26 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from connectors.base import RetryableError
 
 TRANSIENT_STATUSES = {502, 503}  # timeouts are the shared client's: set where it is created
+
+# Platforms ask every client to identify itself: the OSMF API usage policy blocks "the HTTP
+# library's default" User-Agent without notice, and Yelp, HERE and TomTom log it. The project URL
+# is the code's home; an operator adds a contact with VITRINE_USER_AGENT.
+PROJECT_URL = "https://github.com/vitrine-sync/vitrine"
+
+
+def default_user_agent() -> str:
+    """`Vitrine/<version> (+<project URL>)`."""
+    try:
+        release = version("vitrine")
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        release = "0"
+    return f"Vitrine/{release} (+{PROJECT_URL})"
+
+
+def make_client(timeout_seconds: float, *, user_agent: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
+    """The one shared client every connector call goes through, with an identifying User-Agent."""
+    headers = {**kwargs.pop("headers", {}), "User-Agent": user_agent or default_user_agent()}
+    return httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds, connect=5.0), headers=headers, **kwargs)
 
 
 class _Transient(Exception):

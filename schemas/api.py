@@ -9,8 +9,11 @@ from schemas.diff import FieldChange
 
 
 class FieldError(BaseModel):
+    """One error, the same shape as the API's `errors[]`: the field path, what is wrong, a machine code."""
+
     field: str | None = None
     message: str
+    code: str | None = None
 
 
 class BulkRequest(BaseModel):

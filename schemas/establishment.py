@@ -31,6 +31,8 @@ from pydantic import (
 from pydantic.networks import validate_email
 
 from schemas.categories import CATEGORIES
+from schemas.text import (AddressLine, Caption, Description, Label, Locality, Name, PlatformIds, PostalCode,
+                          Region)
 
 DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -139,7 +141,7 @@ class SpecialHours(Model):
         if self.end_date is None:
             self.end_date = self.start_date
         if self.end_date < self.start_date:
-            raise ValueError("end_date is before start_date")
+            raise ValueError("end_date: is before start_date")
         if self.closed and self.intervals:
             raise ValueError("a closed period has no intervals")
         if not self.closed and not self.intervals:
@@ -162,10 +164,10 @@ class Hours(Model):
 
 
 class Address(Model):
-    lines: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=5)
-    postal_code: str | None = Field(default=None, max_length=16)
-    locality: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
+    lines: list[AddressLine] = Field(min_length=1, max_length=5)
+    postal_code: PostalCode | None = None
+    locality: Locality
+    region: Region | None = None
     country: str = Field(default="FR", description="ISO 3166-1 alpha-2 country code")
 
     @field_validator("country")
@@ -259,7 +261,7 @@ class Categories(Model):
     @model_validator(mode="after")
     def _primary_not_repeated(self) -> Categories:
         if self.primary in self.additional:
-            raise ValueError(f"{self.primary!r} is already the primary category")
+            raise ValueError(f"additional: {self.primary!r} is already the primary category")
         return self
 
 
@@ -269,10 +271,7 @@ PhotoKind = Literal["cover", "logo", "profile", "exterior", "interior", "team", 
 class Photo(Model):
     url: WebUrl
     kind: PhotoKind = "other"
-    caption: str | None = Field(default=None, max_length=300)
-
-
-Label = Annotated[str, Field(min_length=1, max_length=100)]
+    caption: Caption | None = None
 
 
 def normalize_phone(value: Any, region: str) -> Any:
@@ -326,7 +325,7 @@ Email = Annotated[str, AfterValidator(_email), WithJsonSchema({"type": "string",
 class EstablishmentFields(Model):
     """Content fields of a record, without its key and bookkeeping."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     status: Status = Status.open
     reopen_date: date | None = None
     opening_date: date | None = None
@@ -336,11 +335,11 @@ class EstablishmentFields(Model):
     website: WebUrl | None = None
     email: Email | None = None
     categories: Categories
-    description: str | None = Field(default=None, max_length=2000)
+    description: Description | None = None
     hours: Hours = Field(default_factory=Hours)
     photos: list[Photo] = Field(default_factory=list, max_length=50)
     labels: list[Label] = Field(default_factory=list, max_length=50)
-    platform_ids: dict[str, str] = Field(default_factory=dict)
+    platform_ids: PlatformIds = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -392,25 +391,3 @@ class EstablishmentPublic(Establishment):
     revision: int
     updated_at: datetime
 
-
-class EstablishmentPatch(Model):
-    """Partial update: top-level fields given replace the stored ones; omitted fields are kept.
-    `null` clears an optional field."""
-
-    name: str | None = None
-    status: Status | None = None
-    reopen_date: date | None = None
-    opening_date: date | None = None
-    address: Address | None = None
-    geo: Geo | None = None
-    phones: dict[str, Any] | None = Field(
-        default=None, description="Same shape as the record's `phones`; validated with the address's country."
-    )
-    website: str | None = None
-    email: str | None = None
-    categories: Categories | None = None
-    description: str | None = None
-    hours: Hours | None = None
-    photos: list[Photo] | None = None
-    labels: list[Label] | None = None
-    platform_ids: dict[str, str] | None = None

@@ -1,8 +1,11 @@
 """API errors: JSON with a machine code, a message and the field path."""
 
+import re
 from typing import Any
 
 from pydantic import BaseModel
+
+from schemas.text import printable
 
 
 class ErrorDetail(BaseModel):
@@ -53,9 +56,21 @@ def loc_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return path
 
 
+_NAMED = re.compile(r"^([a-z][a-z0-9_]*): (.+)$", re.S)
+
+
 def validation_details(errors: list[dict[str, Any]], prefix: tuple[Any, ...] = ()) -> list[ErrorDetail]:
+    """Pydantic errors as `{field, message, code}`. A check on a whole object (a model
+    validator) names the field inside it by starting its message with `field: `, so the path
+    goes down to that field (`address` + `postal_code: …` → `address.postal_code`)."""
     details = []
     for err in errors:
-        message = err["msg"].removeprefix("Value error, ")
-        details.append(ErrorDetail(field=loc_path((*prefix, *err["loc"])) or None, message=message, code=err["type"]))
+        loc, message = (*prefix, *err["loc"]), err["msg"].removeprefix("Value error, ")
+        named = _NAMED.match(message) if err["type"] == "value_error" else None
+        if named:
+            loc, message = (*loc, named[1]), named[2]
+        elif err["type"] == "json_invalid":  # the body is not JSON: its loc is a character offset, not a field
+            loc = ()
+            message = f"the body is not valid JSON at character {err['loc'][-1]}: {(err.get('ctx') or {}).get('error', message)}"
+        details.append(ErrorDetail(field=printable(loc_path(loc)) or None, message=printable(message), code=err["type"]))
     return details

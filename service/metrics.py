@@ -18,6 +18,9 @@ from typing import Any
 import httpx
 from prometheus_client import Counter, Gauge, Histogram
 
+from connectors.http import make_client
+from service.settings import Settings
+
 SYNC_ATTEMPTS = Counter("vitrine_sync_attempts", "Pushes (created, sent, retry, throttled, "
                         "action_required, rejected, gave_up) and read-backs (ok, error…), by platform.", ["platform", "kind", "outcome"])
 PLATFORM_REQUESTS = Counter("vitrine_platform_requests", "HTTP requests to the platforms, by answer "
@@ -75,7 +78,8 @@ class MeteredTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def platform_client(timeout: httpx.Timeout, limits: httpx.Limits | None = None, **kwargs: Any) -> httpx.AsyncClient:
-    """The shared platform client of a process, metered."""
+def platform_client(settings: Settings, limits: httpx.Limits | None = None) -> httpx.AsyncClient:
+    """The shared platform client of a process: Vitrine's User-Agent, metered."""
     inner = httpx.AsyncHTTPTransport(limits=limits or httpx.Limits())
-    return httpx.AsyncClient(timeout=timeout, transport=MeteredTransport(inner), **kwargs)
+    return make_client(settings.http_timeout_seconds, user_agent=settings.user_agent,
+                       transport=MeteredTransport(inner))

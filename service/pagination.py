@@ -1,12 +1,26 @@
-"""Opaque cursors for keyset pagination."""
+"""Opaque cursors for keyset pagination, signed so that only this server's cursors are read.
+
+A cursor is `base64url(JSON).base64url(HMAC-SHA256)`, the MAC keyed by a key derived from the
+server secret (`VITRINE_SECRET_KEY`, or the embedded `secret.key`; see
+service/platforms/credentials.py). A cursor that was not produced here, was altered, or (when
+the endpoint says what shape it expects) holds another shape is a 400 `invalid_cursor`, before
+any query runs.
+"""
+
+from __future__ import annotations
 
 import base64
+import binascii
+import hashlib
+import hmac
 import json
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from service.errors import ApiError
+from service.settings import get_settings
 
 T = TypeVar("T")
 
@@ -16,14 +30,53 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = None
 
 
+@lru_cache(maxsize=4)
+def _derive(material: str) -> bytes:
+    return hashlib.sha256(b"vitrine cursor\0" + material.encode()).digest()
+
+
+def _key() -> bytes:
+    from service.platforms.credentials import _key_material  # the one place the secret is read
+
+    return _derive(_key_material(get_settings()))
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _mac(payload: str) -> str:
+    return _b64(hmac.new(_key(), payload.encode(), hashlib.sha256).digest()[:16])
+
+
 def encode_cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    payload = _b64(json.dumps(value, separators=(",", ":")).encode())
+    return f"{payload}.{_mac(payload)}"
 
 
-def decode_cursor(cursor: str | None) -> Any:
+def _invalid() -> ApiError:
+    return ApiError(400, "invalid_cursor", "this cursor was not produced by this API for this list: "
+                    "pass `next_cursor` from the previous page unchanged", field="cursor")
+
+
+@lru_cache(maxsize=32)
+def _adapter(shape: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(shape)
+
+
+def decode_cursor(cursor: str | None, shape: Any = None) -> Any:
+    """The value `encode_cursor` signed, checked against `shape` (a type) when given."""
     if not cursor:
         return None
+    payload, dot, mac = cursor.rpartition(".")
+    if not dot or len(cursor) > 2048 or not hmac.compare_digest(mac.encode(errors="replace"), _mac(payload).encode()):
+        raise _invalid()
     try:
-        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except ValueError:
-        raise ApiError(400, "invalid_cursor", "this cursor was not produced by this API", field="cursor") from None
+        value = json.loads(_unb64(payload))
+        return value if shape is None else _adapter(shape).validate_python(value, strict=True)
+    except (ValueError, binascii.Error, ValidationError):
+        raise _invalid() from None

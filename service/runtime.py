@@ -42,7 +42,7 @@ async def sync_runtime(settings: Settings, sessionmaker: async_sessionmaker[Asyn
         return
     from service.sync.runner import LocalRunner
 
-    async with metrics.platform_client(httpx.Timeout(settings.http_timeout_seconds, connect=5.0)) as client:
+    async with metrics.platform_client(settings) as client:
         from service.tasks import all_tasks
 
         runner = LocalRunner(Deps(sessionmaker, client, LocalLimiter(), settings), all_tasks(),

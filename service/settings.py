@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     reconcile_seconds: int = 30
     feed_batch_seconds: float = 300.0  # changes wait this long to travel together in one feed file
     http_timeout_seconds: float = 20.0  # per platform request
+    user_agent: str | None = None  # sent on every platform request; default `Vitrine/<version> (+project URL)`
     sync_job_timeout: int = 120  # a job running longer is cancelled; a killed worker's jobs resume after it
     rate_limits: dict[str, str] = {}  # {"google": "300/60"} overrides a platform's default quota
     google_base_url: str | None = None

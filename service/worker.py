@@ -87,8 +87,8 @@ async def startup(ctx: dict[str, Any]) -> None:
     url = settings.resolved_database_url
     engine = ctx.get("engine") or (make_engine(url) if url.startswith("sqlite") else make_engine(url, poolclass=_JobPool))
     ctx["engine"] = engine
-    ctx["client"] = metrics.platform_client(httpx.Timeout(settings.http_timeout_seconds, connect=5.0),
-                                      limits=httpx.Limits(max_connections=200, max_keepalive_connections=50))
+    ctx["client"] = metrics.platform_client(settings, limits=httpx.Limits(max_connections=200,
+                                                                          max_keepalive_connections=50))
     ctx["deps"] = Deps(make_sessionmaker(engine), ctx["client"], RedisLimiter(ctx["redis"]), settings)
     ctx["dispatcher"] = ArqDispatcher(ctx["redis"], settings.sync_debounce_seconds)
     dispatch.install(ctx["dispatcher"])

@@ -1,8 +1,17 @@
 """Bing Places for Business: partner RPC API, full records, pushed in micro-batches.
 
-Everything about this API is UNVERIFIED (partner PDF only): the paths come from platforms.md;
-the auth header, the response envelope and the status values are our reading, the same in
-the sandbox emulator (`connectors/sandbox/bing.py`), so both change together.
+What could be confirmed (issue 16): only the partner PDF's table of contents is publicly readable
+("Bing Places for Business API documentation", trusted partners: Introduction; Getting started:
+Pre-requisites, Authentication, Request and Response, Errors; Business Information…), which
+confirms a partner API with its own authentication, request/response and error sections, and
+nothing else. Secondary sources disagree with this connector on the host, the authentication
+(a client certificate plus an `Identity` carrying a PUID rather than an `X-Api-Key` header),
+the read calls' paging and criteria, the categories object and the answer envelope. None of
+that could be checked, so nothing is sent until the connection option `partner_contract=confirmed`
+says the organisation has checked this connector against the PDF its Bing contract gives it
+(ActionRequired otherwise, naming what to check). Everything below is UNVERIFIED: the paths come
+from platforms.md; the auth header, the response envelope and the status values are our reading,
+the same in the sandbox emulator (`connectors/sandbox/bing.py`), so both change together.
 
 * Calls: `POST {base}/trustedPartnerApi/v1/<Operation>` with a JSON body
   `{TrackingId, Identity?, ...}`; the partner key goes in the `X-Api-Key` header (never in a
@@ -80,6 +89,9 @@ from schemas import Establishment
 
 log = logging.getLogger(__name__)
 
+UNCONFIRMED = ("Bing's partner API is documented only in the PDF of a Bing partner contract, which could not be read: "
+               "check this connector's host, authentication (X-Api-Key vs client certificate + Identity/PUID), answer "
+               "envelope and categories against it, then set the connection option partner_contract=confirmed")
 NAME = "Bing Places"
 API = "/trustedPartnerApi/v1"
 API_KEY_HEADER = "X-Api-Key"  # UNVERIFIED
@@ -137,9 +149,12 @@ class BingConnector:
         verifiable=True,
         default_base_url="https://bingplaces.com",  # UNVERIFIED
         credentials=("api_key",),
-        options=("email_id", "puid", "auth_provider", "batch_window_seconds", "batch_max_size", "batch_timeout_seconds"),
-        notes=("UNVERIFIED partner API (partner PDF only): paths, X-Api-Key auth, answer envelope and status values "
-               "are our reading. Full records: every push sends the whole business. Creates look the StoreId up "
+        options=("partner_contract", "email_id", "puid", "auth_provider", "batch_window_seconds", "batch_max_size",
+                 "batch_timeout_seconds"),
+        notes=("UNVERIFIED partner API: only the partner PDF's table of contents is public; host, auth (X-Api-Key here, "
+               "a client certificate + Identity/PUID per secondary sources), paging, categories and the answer "
+               "envelope are our reading. Nothing is sent until the option partner_contract=confirmed says the "
+               "organisation checked them against its contract's PDF. Quota: a cautious default (UNVERIFIED). Full records: every push sends the whole business. Creates look the StoreId up "
                "first. Bing reviews every change (~3 weeks): live once GetBusinessStatusInfo says Published and "
                "GetBusinesses shows our record. Not published: e-mail, description, photos, additional phones; "
                "temporary closure and opening-soon are sent as closed. Pushes and read-backs arriving within "
@@ -156,6 +171,7 @@ class BingConnector:
                     "EmailId": options.get("email_id")}
         self._identity = {k: str(v) for k, v in identity.items() if v}
         self._options_error: str | None = None
+        self._confirmed = str(options.get("partner_contract") or "").strip().lower() == "confirmed"
         try:
             self.batch_window = _option(options, "batch_window_seconds", batcher.DEFAULT_WINDOW, float, MAX_WINDOW)
             self.batch_max_size = int(_option(options, "batch_max_size", batcher.DEFAULT_MAX_SIZE, int, batcher.MAX_SIZE,
@@ -289,6 +305,8 @@ class BingConnector:
     def _check_connection(self) -> None:
         if self._options_error:
             raise ActionRequired(self._options_error)
+        if not self._confirmed:
+            raise ActionRequired(UNCONFIRMED)
 
     # ------------------------------------------------------------ HTTP
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Rendering
+from connectors.common.address import parse_lines
 from connectors.common.special_hours import period_dates
 from connectors.common.status import closed_flag
 from schemas import Establishment
@@ -52,13 +53,11 @@ UNSUPPORTED_PHOTOS = "Bing Places' partner API takes no photos; add them in the 
 def render(record: Establishment) -> Rendering:
     unsupported: dict[str, str] = {}
     address = record.address
-    payload: dict[str, Any] = {"StoreId": record.store_code, "BusinessName": record.name,
-                               "AddressLine1": address.lines[0]}
-    if len(address.lines) > 1:
-        payload["AddressLine2"] = address.lines[1]
-    if len(address.lines) > 2:
-        left_out = ", ".join(repr(line) for line in address.lines[2:])
-        unsupported["address.lines"] = f"Bing takes two address lines: {left_out} left out"
+    lines = parse_lines(address.lines)
+    parts = ([lines.street_line] if lines.street_line else []) + list(lines.complements)
+    payload: dict[str, Any] = {"StoreId": record.store_code, "BusinessName": record.name, "AddressLine1": parts[0]}
+    if len(parts) > 1:
+        payload["AddressLine2"] = ", ".join(parts[1:])  # the complements: building, floor…
     payload["City"] = address.locality
     if address.region:
         payload["StateOrProvince"] = address.region

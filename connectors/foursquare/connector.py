@@ -1,28 +1,26 @@
 """Foursquare Places suggested edits (the partner SFTP TSV feed is a separate connector).
 
-Request shapes are designed from platforms.md's one line ("suggested edits through the Places
-feedback API (Bearer service key, `dry_run` option). 50 QPS") and are UNVERIFIED:
+Source: the Places API reference, version 2025-06-17 (feedback endpoints open to every Places
+user since May 2024); the parameters used are transcribed, with their pages, in
+`connectors/sandbox/contracts/foursquare/places-feedback.2025-06-17.json`, which the sandbox
+validates against.
 
-* `POST {base}/places/{fsq_id}/suggest/edit` with the fields to change (a removed field is
-  sent as null), `POST {base}/places/suggest/place` with every field for a place Foursquare
-  does not have, both answering `{"suggestion_id", "status"}`; `GET
-  {base}/places/suggest/status/{id}` -> `{status: pending|accepted|rejected, fsq_id, reason}`.
-  Headers: `Authorization: Bearer <service key>`, `X-Places-Api-Version: 2025-06-17`.
-* The remote id is the latest suggestion id (`read_back` only gets the remote id). The place
-  itself is `record.platform_ids["foursquare"]` (its fsq_id) when known, else the fsq_id the
-  accepted new-place suggestion reports. While a new-place suggestion is still pending, an
-  edit cannot be sent (there is no place to edit, and a second new-place suggestion would
-  duplicate it): the push is retried a day later (RetryableError).
-* Idempotency: an `Idempotency-Key` header derived from the request id, the suggestion it
-  follows and the body (`common.reference`); a retried push gets the first answer back
-  (UNVERIFIED; the sandbox implements it).
-* `dry_run` option: the suggestion is validated with `?dry_run=true` and nothing is filed;
-  the push then ends in ActionRequired ("dry run: valid, not sent") so no status claims more.
-* read_back: accepted -> `live` (with the place's URL), pending -> `awaiting_review`, rejected
-  -> `failed` with Foursquare's reason. The place's content is not read back.
-* Categories: `fsq_category_ids` (`categories.py` says which ids and why not the legacy 5-digit
-  codes; the field name and its limit of 3 are UNVERIFIED).
-* Typical delay 7 days (UNVERIFIED). Quota 50 requests/s (platforms.md).
+* Every value is a query parameter (no request body). Headers: `Authorization: Bearer <service
+  key>`, `X-Places-Api-Version: 2025-06-17`.
+* A place Foursquare has (`record.platform_ids["foursquare"]`, else the fsq_place_id an accepted
+  new-place suggestion reports): `POST {base}/places/{id}/suggest/edit` with the changed
+  parameters (all on the first push); a value the record no longer has goes in `unset_fields`;
+  categories as `add_fsq_category_ids` / `remove_fsq_category_ids` / `primary_fsq_category_id`
+  against the last pushed list. A permanent closure is `POST {base}/places/{id}/suggest/remove?
+  reason=CLOSED`. A place it does not have: `POST {base}/places/suggest/place` (name and
+  coordinates required; `categories`). While that new-place suggestion is pending an edit
+  waits (RetryableError, a day).
+* Status: `GET {base}/places/suggest/status?suggested_edit_ids=<id>`: ACCEPTED -> `live`,
+  REJECTED -> `failed` with the reason, otherwise `awaiting_review`. The answer shapes (the id
+  key `suggested_edit_id`, the `results` list) are not in what we could read: the connector reads
+  them tolerantly (UNVERIFIED).
+* `dry_run` option: `?dry_run=true` validates only; the push ends in ActionRequired.
+* Quota 50 requests/s (platforms.md). Typical delay 7 days (UNVERIFIED).
 """
 
 from __future__ import annotations
@@ -49,7 +47,6 @@ from connectors.base import (
     Rendering,
     RetryableError,
 )
-from connectors.common.reference import client_reference
 from connectors.foursquare import mapping
 from connectors.http import json_or_none, request, retry_after_seconds
 from schemas import Establishment
@@ -57,7 +54,7 @@ from schemas import Establishment
 log = logging.getLogger(__name__)
 
 NAME = "Foursquare"
-API_VERSION = "2025-06-17"  # UNVERIFIED
+API_VERSION = "2025-06-17"
 PENDING_PLACE_RETRY = 86_400.0
 
 
@@ -102,11 +99,12 @@ class FoursquareConnector:
         default_base_url="https://places-api.foursquare.com",
         credentials=("service_key",),
         options=("dry_run",),
-        notes=("Suggested edits, reviewed by Foursquare: live = suggestion accepted (content not read back). "
-               "Needs the place's fsq_id (platform_ids.foursquare) for edits, else suggests a new place. Endpoint "
-               "paths, bodies, status values and the 7-day delay are UNVERIFIED. Categories: Foursquare category "
-               "ids (fsq_category_ids, at most 3; a key with none is sent as its parent's, and the status says "
-               "so). Not sent: photos, special hours, additional phones, temporary closures."),
+        notes=("Suggested edits per the Places API reference (2025-06-17): query parameters only, unset_fields to "
+               "clear, add/remove/primary category ids, closures via suggest/remove?reason=CLOSED, hours "
+               "day,HHMM,HHMM (Monday=1, +HHMM past midnight), description <= 300. Live = suggestion ACCEPTED "
+               "(content not read back). Needs the place's fsq_id (platform_ids.foursquare) for edits, else "
+               "suggests a new place. Answer shapes and the 7-day delay UNVERIFIED. Not sent: photos, special "
+               "hours, additional phones, address complements, temporary closures."),
     )
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
@@ -125,45 +123,51 @@ class FoursquareConnector:
         fsq_id = record.platform_ids.get("foursquare")
         if not fsq_id and follows:
             status = await self._status(follows)
-            fsq_id = status.get("fsq_id")
-            if not fsq_id and status.get("type") == "place" and status.get("status") == "pending":
+            fsq_id = status.get("fsq_place_id") or status.get("fsq_id")
+            if not fsq_id and _state(status) == "PENDING":
                 raise RetryableError(f"{NAME} is still reviewing the new place suggested ({follows}): the edit waits "
                                      "until the place exists", retry_after=PENDING_PLACE_RETRY)
-        if fsq_id:
+        if fsq_id and payload.get("closed") and (not follows or "closed" in ctx.changed):
+            path, kind, params = f"/places/{quote(fsq_id, safe='')}/suggest/remove", "remove", {"reason": "CLOSED"}
+        elif fsq_id:
             keys = list(ctx.changed) if follows else list(payload)
-            body = {key: payload.get(key) for key in keys}
+            params = edit_params(payload, ctx.previous if follows else None, keys)
+            if not params:
+                return PushResult(remote_id=ctx.remote_id or "", state="awaiting_review", remote_version=ctx.remote_version,
+                                  detail={"no_changes": True})
             path, kind = f"/places/{quote(fsq_id, safe='')}/suggest/edit", "edit"
         else:
             if "latitude" not in payload:
                 raise ActionRequired(f"{NAME} cannot place a new venue without coordinates: "
                                      "add the establishment's coordinates (geo)")
-            body, path, kind = dict(payload), "/places/suggest/place", "place"
-        reference = client_reference(ctx.request_id, ctx.remote_id, [path, body])
-        response = await self._call("POST", path, json=body, headers={"Idempotency-Key": reference},
-                                    params={"dry_run": "true"} if self._dry_run else None)
+            params = {k: _text(v) for k, v in payload.items() if k != "closed"}
+            path, kind = "/places/suggest/place", "place"
+        if self._dry_run:
+            params["dry_run"] = "true"
+        response = await self._call("POST", path, params=params)
         if not response.is_success:
             raise classify(response)
         if self._dry_run:
             raise ActionRequired(f"dry run: {NAME} found the suggested {kind} valid; nothing was sent (turn the "
                                  "dry_run option off to publish)", http_status=response.status_code)
-        suggestion = str(_body(response).get("suggestion_id") or "")
+        body = _body(response)
+        suggestion = str(body.get("suggested_edit_id") or body.get("id") or body.get("suggestion_id") or "")
         if not suggestion:
-            raise RetryableError(f"{NAME} accepted the suggestion but returned no suggestion_id",
-                                 http_status=response.status_code)
+            raise RetryableError(f"{NAME} accepted the suggestion but returned no id", http_status=response.status_code)
         log.info("foursquare.suggestion.submitted", extra={"store_code": ctx.store_code, "kind": kind})
         return PushResult(remote_id=suggestion, state="awaiting_review", http_status=response.status_code,
                           remote_version=suggestion, created=ctx.remote_id is None,
                           detail={"suggestion_id": suggestion, "kind": kind, "fsq_id": fsq_id,
-                                  "sent": sorted(body), "duplicate": response.status_code == 200})
+                                  "sent": sorted(params), "duplicate": response.status_code == 200})
 
     async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:
         status = await self._status(remote_id)
-        state, fsq_id = status.get("status"), status.get("fsq_id")
+        state, fsq_id = _state(status), status.get("fsq_place_id") or status.get("fsq_id")
         url = f"https://foursquare.com/v/{fsq_id}" if fsq_id else None
-        if state == "accepted":
+        if state == "ACCEPTED":
             return ReadBack(state="live", live_url=url, remote_version=remote_id,
                             message=f"{NAME} accepted suggestion {remote_id}")
-        if state == "rejected":
+        if state == "REJECTED":
             reason = status.get("reason") or "no reason given"
             return ReadBack(state="failed", live_url=url, remote_version=remote_id,
                             message=f"{NAME} rejected suggestion {remote_id}: {reason}")
@@ -171,18 +175,57 @@ class FoursquareConnector:
                         message=f"{NAME} suggestion {remote_id} is {state or 'in an unknown state'}")
 
     async def _status(self, suggestion: str) -> dict[str, Any]:
-        response = await self._call("GET", f"/places/suggest/status/{quote(suggestion, safe='')}")
+        response = await self._call("GET", "/places/suggest/status", params={"suggested_edit_ids": suggestion})
         if response.status_code == 404:
             raise ActionRequired(f"{NAME} no longer knows suggestion {suggestion}: push the establishment again",
                                  http_status=404)
         if not response.is_success:
             raise classify(response)
-        return _body(response)
+        body = json_or_none(response)
+        items = body if isinstance(body, list) else next(
+            (v for v in body.values() if isinstance(v, list)), [body]) if isinstance(body, dict) else []
+        return next((i for i in items if isinstance(i, dict)
+                     and str(i.get("suggested_edit_id") or i.get("id") or suggestion) == suggestion), {})
 
-    async def _call(self, method: str, path: str, *, headers: dict[str, str] | None = None,
-                    **kwargs: Any) -> httpx.Response:
+    async def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         if not self._key:
             raise ActionRequired(f"{NAME} connection incomplete: the service_key credential is missing")
         return await request(self.client, method, self.base_url + path, headers={
-            "Accept": "application/json", "X-Places-Api-Version": API_VERSION, **(headers or {}),
+            "Accept": "application/json", "X-Places-Api-Version": API_VERSION,
             "Authorization": f"Bearer {self._key}"}, **kwargs)
+
+
+def _state(status: dict[str, Any]) -> str:
+    return str(status.get("status") or "").upper()
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list):
+        return ",".join(map(str, value))
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def edit_params(payload: dict[str, Any], previous: dict[str, Any] | None, keys: list[str]) -> dict[str, str]:
+    """The edit's query parameters for the changed `keys`: values, `unset_fields`, category changes."""
+    params: dict[str, str] = {}
+    unset = []
+    for key in keys:
+        if key == "closed":
+            continue  # a closure is a remove; reopening has no parameter
+        if key == "categories":
+            new, old = list(payload.get("categories") or []), list((previous or {}).get("categories") or [])
+            if added := [c for c in new if c not in old]:
+                params["add_fsq_category_ids"] = ",".join(added)
+            if removed := [c for c in old if c not in new]:
+                params["remove_fsq_category_ids"] = ",".join(removed)
+            if new and (not old or new[0] != old[0]):
+                params["primary_fsq_category_id"] = new[0]
+        elif key in payload:
+            params[key] = _text(payload[key])
+        else:
+            unset.append(key)
+    if unset:
+        params["unset_fields"] = ",".join(sorted(unset))
+    return params

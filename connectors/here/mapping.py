@@ -1,24 +1,25 @@
 """Canonical record -> the properties of a HERE Map Feedback point (pure, no I/O).
 
 The payload's top-level keys are HERE's feedback properties (`name`, `roadname`, `number`,
-`zipcode`, `city`, `isocc`, `phone`, `URL`, `openinghours`, `comments`) plus `geometry`, the
-GeoJSON point the connector always sends as the feature's geometry (HERE locates the POI by
-it). `v` and `error` are per request and added by the connector. An absent canonical value
-leaves its key out.
+`zipcode`, `city`, `isocc`, `phone`, `URL`, `openinghours`, `details`) plus `geometry`, the
+point the connector sends as the layer object's `coordinates` (HERE locates the POI by it).
+`v`, `appId` and `error` are per request and added by the connector. An absent canonical value
+leaves its key out. Source: HERE's Map Feedback developer guide (properties table, place example).
 
 Choices (UNVERIFIED unless platforms.md says so):
 
-* Address: the first line is split into `number` + `roadname` when it starts with a house
-  number ("12 bis rue Oberkampf"); otherwise all of it is `roadname`. Further lines and the
-  region have no property and are reported unsent. `isocc` is ISO 3166-1 alpha-3 ("FRA").
+* Address: `parse_lines` finds the street line: `number` + `roadname`; the complements
+  (building, floor) have no property and go into `details`, the free text HERE's reviewers read.
+  The region has no property (reported). `isocc` is ISO 3166-1 alpha-3 ("FRA").
 * Hours: HERE's own syntax from platforms.md, `Mo-Fr; 09:00-18:00 | Sa; 10:00-13:00`: runs of
   consecutive days with the same intervals, several intervals of a day joined by ", "
   (UNVERIFIED), `24:00` and overnight intervals (close < open) written as they are, closed
   days left out. No hours at all: no `openinghours`. Special hours: no such property.
-* Status: no status property is documented; a closure goes into `comments` (UNVERIFIED property
-  name), which HERE's reviewers read. An open establishment has no `comments`; when one
-  reopens, the connector sends `REOPENED_COMMENT`.
-* Phone: the primary number only (E.164). Categories, description, e-mail, photos: no property.
+* Status: no status property is documented; a closure is written in `details` (the guide: a
+  "detailed description of the problem"), which HERE's reviewers read. When one reopens, the
+  details say so (`REOPENED_COMMENT`).
+* Phone: the primary number only, international with spaces as in the guide (`+33 1 23 45 67 89`).
+  E-mail: `email` (documented in the place example). Categories, description, photos: no property.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Rendering
-from connectors.common.address import split_street
+import phonenumbers
+
+from connectors.common.address import parse_lines
 from connectors.common.countries import alpha3
 from connectors.common.opening_hours import day_runs
 from schemas import Establishment
@@ -52,22 +55,19 @@ def render(record: Establishment) -> Rendering:
         payload["geometry"] = {"type": "Point", "coordinates": [round(record.geo.lng, 7), round(record.geo.lat, 7)]}
     payload["name"] = record.name
     address = record.address
-    street = address.lines[0].strip()
-    if split := split_street(street):
-        payload["number"], payload["roadname"] = split
-    else:
-        payload["roadname"] = street
+    lines = parse_lines(address.lines)
+    if lines.street:
+        if lines.house_number:
+            payload["number"] = lines.house_number
+        payload["roadname"] = lines.street
     if address.postal_code:
         payload["zipcode"] = address.postal_code
     payload["city"] = address.locality
     payload["isocc"] = alpha3(address.country) or address.country
-    if len(address.lines) > 1:
-        left_out = ", ".join(repr(line) for line in address.lines[1:])
-        unsupported["address.lines"] = f"HERE takes one street line: {left_out} left out"
     if address.region:
         unsupported["address.region"] = NO_PROPERTY.format("region")
     if record.phones.primary:
-        payload["phone"] = record.phones.primary
+        payload["phone"] = here_phone(record.phones.primary)
     if record.phones.additional:
         unsupported["phones.additional"] = "HERE takes one phone number: the additional ones are not sent"
     if record.website:
@@ -76,13 +76,21 @@ def render(record: Establishment) -> Rendering:
         payload["openinghours"] = hours
     if record.hours.special:
         unsupported["hours.special"] = NO_PROPERTY.format("special-hours")
-    if comment := status_comment(record):
-        payload["comments"] = comment
-    for name, present in (("categories", True), ("description", record.description), ("email", record.email),
-                          ("photos", record.photos)):
+    if record.email:
+        payload["email"] = record.email
+    notes = [f"Address complement: {', '.join(lines.complements)}." if lines.complements else "",
+             status_comment(record) or ""]
+    if details := " ".join(n for n in notes if n):
+        payload["details"] = details
+    for name, present in (("categories", True), ("description", record.description), ("photos", record.photos)):
         if present:
-            unsupported[name] = NO_PROPERTY.format(name if name != "email" else "e-mail")
+            unsupported[name] = NO_PROPERTY.format(name)
     return Rendering(payload=payload, unsupported=unsupported)
+
+
+def here_phone(e164: str) -> str:
+    """'+33123456789' -> '+33 1 23 45 67 89', the guide's international pattern."""
+    return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 def opening_hours(regular: RegularHours) -> str | None:

@@ -5,8 +5,13 @@ Automated edits: OSM's Automated Edits code of conduct
 discussed import/edit plan, a dedicated account and community consent before software edits
 the map. This connector is therefore OFF by default: every push needs the connection option
 `automated_edits_opt_in=true`, set by the organisation once it has done that; without it the
-push stops with `ActionRequired` saying so. Changesets carry `created_by=Vitrine`, `bot=yes`
-and a `comment` (option `changeset_comment`, `{name}` is replaced by the establishment's name).
+push stops with `ActionRequired` saying so. The code of conduct also asks that the edits be
+documented on a wiki page the changesets link to: the option `automated_edits_docs` (an http(s)
+URL, required with the opt-in) goes into every changeset's `description` tag. Changesets carry
+`created_by=Vitrine <version>`, `bot=yes`, a `comment` (option `changeset_comment`, `{name}` is
+replaced by the establishment's name) and `source` (option `changeset_source`, default
+"establishment's own record (via Vitrine)"). Every request carries Vitrine's User-Agent (set on
+the shared client, `connectors.http`): the OSMF API usage policy blocks library defaults.
 
 * Auth: `Authorization: Bearer <access_token>`, an OAuth2 token with the `write_api` scope.
   The token never reaches a message or a log.
@@ -61,7 +66,7 @@ from connectors.base import (
     Rendering,
     RetryableError,
 )
-from connectors.http import request, retry_after_seconds
+from connectors.http import default_user_agent, request, retry_after_seconds
 from connectors.osm import mapping
 from connectors.osm.tags import FEATURE_KEYS
 from schemas import Establishment
@@ -79,6 +84,9 @@ OPT_IN = ("OpenStreetMap edits by software must follow OSM's Automated Edits cod
           "(https://wiki.openstreetmap.org/wiki/Automated_Edits_code_of_conduct): document and discuss the edits "
           "with the local community, use a dedicated account, then set the connection option "
           "automated_edits_opt_in=true. Until then Vitrine does not edit OpenStreetMap.")
+NO_DOCS = ("OSM's Automated Edits code of conduct asks every automated changeset to link to the page documenting "
+           "the edits: set the connection option automated_edits_docs to that wiki page's URL")
+DEFAULT_SOURCE = "establishment's own record (via Vitrine)"
 NODE_GONE = "the node no longer exists on OpenStreetMap (deleted or never existed): check it and link the right one"
 _TRUE = ("true", "1", "yes", "on")
 
@@ -185,9 +193,11 @@ class OsmConnector:
         verifiable=True,
         default_base_url="https://api.openstreetmap.org",
         credentials=("access_token",),
-        options=("automated_edits_opt_in", "changeset_comment"),
+        options=("automated_edits_opt_in", "automated_edits_docs", "changeset_comment", "changeset_source"),
         notes=("OFF by default: OSM's Automated Edits code of conduct requires a documented, community-discussed plan "
-               "and a dedicated account; set automated_edits_opt_in=true once done. Writes managed tags only (name, "
+               "and a dedicated account; set automated_edits_opt_in=true and automated_edits_docs=<wiki page URL> once done "
+               "(changesets carry bot=yes, created_by, comment, source and that link in description). Quota: a cautious "
+               "default (OSM publishes no edit rate). Writes managed tags only (name, "
                "addr:*, phone, email, website, opening_hours, category tags), keeps every other tag, never moves a "
                "node. Creates need geo and first adopt a node with the same name and category within 50 m. "
                "Permanently closed: disused: lifecycle prefix. Not sent: description, photos."),
@@ -201,6 +211,9 @@ class OsmConnector:
         opt_in = options.get("automated_edits_opt_in")
         self._opted_in = opt_in is True or (isinstance(opt_in, str) and opt_in.strip().lower() in _TRUE)
         self._comment = str(options.get("changeset_comment") or DEFAULT_COMMENT)
+        self._source = str(options.get("changeset_source") or DEFAULT_SOURCE)[: mapping.MAX_VALUE]
+        docs = str(options.get("automated_edits_docs") or "").strip()
+        self._docs = docs if docs.startswith(("https://", "http://")) and " " not in docs else ""
 
     def render(self, record: Establishment) -> Rendering:
         return mapping.render(record)
@@ -210,6 +223,8 @@ class OsmConnector:
     async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
         if not self._opted_in:
             raise ActionRequired(OPT_IN)
+        if not self._docs:
+            raise ActionRequired(NO_DOCS)
         self._need_token()
         wanted = rendering.payload
         remove = {k for k in set(ctx.previous or {}) | set(ctx.changed) if k not in wanted}
@@ -327,7 +342,8 @@ class OsmConnector:
 
     async def _open_changeset(self, record: Establishment) -> str:
         comment = self._comment.replace("{name}", record.name)[: mapping.MAX_VALUE]
-        body = changeset_xml({"created_by": "Vitrine", "bot": "yes", "comment": comment})
+        body = changeset_xml({"created_by": default_user_agent().split(" ", 1)[0].replace("/", " "), "bot": "yes",
+                              "comment": comment, "source": self._source, "description": self._docs[: mapping.MAX_VALUE]})
         response = await self._send("PUT", f"{API}/changeset/create", content=body)
         if not response.is_success:
             raise classify(response)

@@ -9,10 +9,12 @@ see `managed`).
 
 Choices (OSM conventions from the wiki; UNVERIFIED where said):
 
-* Address: the first line is split into `addr:housenumber` + `addr:street` when it starts with a
-  number ("12 rue Oberkampf", "12 bis rue…", "12-14 rue…"); otherwise the whole line goes to
-  `addr:street`. Further lines, the region and the country are not sent: OSM has no tag for
-  a building line, and `addr:country` is redundant with the country boundaries (left to mappers).
+* Address: `connectors.common.address.parse_lines` finds the street line wherever it is, split
+  into `addr:housenumber` + `addr:street` ("Bâtiment B", "12 bis rue Oberkampf" gives
+  `addr:street=rue Oberkampf`, never the building). The first complement (building, residence)
+  goes to `addr:housename`; with no street at all (a lieu-dit) the first complement is
+  `addr:place`. Further complements, the region and the country are not sent (reported):
+  `addr:country` is redundant with the country boundaries (left to mappers).
 * Geo: not a tag. It places a new node and drives the duplicate search before a create; an
   existing node is never moved (mappers often place it on the entrance or building better than
   a geocoder): reported in `unsupported["geo"]`.
@@ -44,6 +46,7 @@ from typing import Any
 import phonenumbers
 
 from connectors.base import Rendering
+from connectors.common.address import parse_lines
 from connectors.osm.opening_hours import CLOSED, format_hours
 from connectors.osm.tags import CATEGORY_KEYS, FEATURE_KEYS, MULTI_VALUED, osm_tags
 from schemas import Establishment
@@ -51,7 +54,7 @@ from schemas.establishment import Status
 
 MAX_VALUE = 255  # OSM's limit on a tag value, in characters
 DISUSED = "disused:"
-FIELD_KEYS = ("name", "addr:housenumber", "addr:street", "addr:postcode", "addr:city", "phone", "email", "website",
+FIELD_KEYS = ("name", "addr:housenumber", "addr:street", "addr:housename", "addr:place", "addr:postcode", "addr:city", "phone", "email", "website",
               "opening_hours", "opening_date")
 
 UNSUPPORTED_GEO = ("used to place a new node and to find an existing one; an existing node is never moved "
@@ -59,18 +62,12 @@ UNSUPPORTED_GEO = ("used to place a new node and to find an existing one; an exi
 UNSUPPORTED_DESCRIPTION = "OSM's description tag is for neutral notes by mappers, not an establishment's own text"
 UNSUPPORTED_PHOTOS = "OpenStreetMap hosts no photos"
 
-_NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b|[a-z]\b)?"
-_STREET = re.compile(rf"^({_NUMBER}(?:\s*[-/]\s*{_NUMBER})?)\s*,?\s+(\S.*)$", re.IGNORECASE)
+_LIEU_DIT = re.compile(r"^(?:lieu[- ]?dit|ld)\s*:?\s+", re.IGNORECASE)
 
 
 def managed(key: str) -> bool:
     """Is `key` a tag Vitrine may set or delete? Every other tag belongs to mappers."""
     return key in FIELD_KEYS or key in CATEGORY_KEYS or (key.startswith(DISUSED) and key[len(DISUSED):] in FEATURE_KEYS)
-
-
-def split_street(line: str) -> tuple[str, str] | None:
-    match = _STREET.match(line.strip())
-    return (match.group(1), match.group(2)) if match else None
 
 
 def osm_phone(e164: str) -> str:
@@ -109,17 +106,22 @@ def _field_of(key: str) -> str:
 
 def _address(record: Establishment, tags: dict[str, str], unsupported: dict[str, str]) -> None:
     address = record.address
-    street = address.lines[0].strip()
-    if split := split_street(street):
-        tags["addr:housenumber"], tags["addr:street"] = split
-    else:
-        tags["addr:street"] = street
+    lines = parse_lines(address.lines)
+    complements = list(lines.complements)
+    if lines.street:
+        if lines.house_number:
+            tags["addr:housenumber"] = lines.house_number
+        tags["addr:street"] = lines.street
+    elif complements:  # no street (a lieu-dit, a hamlet): OSM's addr:place
+        tags["addr:place"] = _LIEU_DIT.sub("", complements.pop(0))
+    if complements:  # the building or residence: OSM's addr:housename
+        tags["addr:housename"] = complements.pop(0)
     if address.postal_code:
         tags["addr:postcode"] = address.postal_code
     tags["addr:city"] = address.locality
-    if len(address.lines) > 1:
-        left_out = ", ".join(repr(line) for line in address.lines[1:])
-        unsupported["address.lines"] = f"OSM has no tag for further address lines: {left_out} left out"
+    if complements:
+        left_out = ", ".join(repr(part) for part in complements)
+        unsupported["address.lines"] = f"OSM has one tag for a building name (addr:housename): {left_out} left out"
 
 
 def _categories(record: Establishment, unsupported: dict[str, str]) -> dict[str, str]:

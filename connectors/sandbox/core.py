@@ -127,6 +127,7 @@ class PlatformStats:
         self.throttled = 0
         self.server_errors = 0
         self.timeouts_injected = 0
+        self.user_agents: Counter[str] = Counter()  # every request's User-Agent ("(none)" when absent)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +139,7 @@ class PlatformStats:
             "throttled": self.throttled,
             "server_errors": self.server_errors,
             "timeouts_injected": self.timeouts_injected,
+            "user_agents": dict(self.user_agents),
         }
 
 
@@ -318,6 +320,8 @@ class StatsMiddleware:
                 template = prefix + template
             stats.requests[f"{scope['method']} {template}"] += 1
             stats.by_status[str(status["code"])] += 1
+            agent = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"user-agent"), "(none)")
+            stats.user_agents[agent] += 1
             if status["code"] >= 500:
                 stats.server_errors += 1
 

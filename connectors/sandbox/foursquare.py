@@ -1,30 +1,26 @@
 """Foursquare Places suggested edits, served at ``/foursquare`` (``{base}`` = ``https://places-api.foursquare.com``).
 
-Default credential: service key ``sandbox-foursquare-key`` as ``Authorization: Bearer``.
+Rules read from ``contracts/foursquare/places-feedback.2025-06-17.json`` (the relevant part of the
+Places API reference, version 2025-06-17, transcribed with its source named): every value is a
+query parameter (a JSON body is refused), ``X-Places-Api-Version: 2025-06-17`` is required, the
+parameters and their patterns are the contract's (unknown ones are refused: ``country``,
+``fsq_category_ids``, ``address_extended``, ``closed`` are not parameters), ``hours`` is
+``day,HHMM,HHMM;…`` (Monday = 1, ``+HHMM`` past midnight), ``description`` ≤ 300 characters on
+an edit, clearing is ``unset_fields`` (an empty value is refused), a closure is ``POST
+/places/{id}/suggest/remove?reason=CLOSED``.
 
-* ``POST /places/{fsq_id}/suggest/edit`` (fields to change; null clears) and ``POST
-  /places/suggest/place`` (a new place: ``name``, ``latitude``, ``longitude`` required) answer
-  ``201 {"suggestion_id", "status": "pending"}``; with ``?dry_run=true`` they validate only:
-  ``200 {"dry_run": true, "valid": true}``. An ``Idempotency-Key`` seen before answers ``200``
-  with the first suggestion: ``count_create("idempotency_key", key, created)`` (new places only
-  count as creates: ``count_create("place", key, …)``).
-* ``GET /places/suggest/status/{id}`` -> ``{suggestion_id, type: edit|place, status, fsq_id,
-  reason}``: ``pending`` for ``review_seconds``, then ``accepted`` (an edit is applied to the
-  place; a new place gets its fsq_id), unless rejected through the admin route.
-* ``GET /places/{fsq_id}`` shows a place's fields.
-* Quota: ``quota`` per key (50 req/s): 429 ``{"message"}`` with ``Retry-After``. Errors are
-  ``{"message"}``; validation adds ``errors: [{field, message}]``.
+* ``POST /places/{fsq_place_id}/suggest/edit``, ``/places/suggest/place``,
+  ``/places/{fsq_place_id}/suggest/remove`` -> ``201 {"suggested_edit_id", "status": "PENDING"}``
+  (UNVERIFIED shape); ``dry_run=true`` validates only (``200 {"dry_run": true}``). The same
+  request (path and parameters) filed again by the same key answers the first suggestion
+  (sandbox choice): ``count_create("suggestion", …)``, new places ``count_create("place", …)``.
+* ``GET /places/suggest/status?suggested_edit_ids=a,b`` -> ``{"results": [{suggested_edit_id,
+  status: PENDING|ACCEPTED|REJECTED, fsq_place_id, reason?}]}`` (UNVERIFIED shape); PENDING for
+  ``review_seconds``, then ACCEPTED (applied), unless rejected through the admin route.
+* ``GET /places/{fsq_place_id}`` shows a place's fields. Quota ``quota`` per key (50/s): 429.
 
-Admin: ``POST /_sandbox/foursquare/places {fields}`` creates a place (returns its fsq_id);
-``POST /_sandbox/foursquare/suggestions/{id}/reject {"reason"}``; ``GET
-/_sandbox/foursquare/locations``; ``POST /_sandbox/foursquare/tokens/revoke {"token": key}``.
-
-Categories: ``fsq_category_ids``, a list of 1 to 3 distinct 24-hex category ids (whether an id
-is in Foursquare's taxonomy is not checked: the sandbox has no copy of it).
-
-UNVERIFIED: everything but Bearer auth, ``dry_run``, the hours shape and 50 QPS (platforms.md):
-paths, bodies, status values, error shapes, the idempotency header, the category field and its
-limit.
+Admin: ``POST /_sandbox/foursquare/places {fields}`` (a place Foursquare already has);
+``POST /_sandbox/foursquare/suggestions/{id}/reject {"reason"}``; ``GET /_sandbox/foursquare/locations``.
 """
 
 from __future__ import annotations
@@ -34,20 +30,19 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response, phone_ok
+from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response
 
-FIELDS = {"name", "address", "address_extended", "locality", "region", "postcode", "country", "latitude", "longitude",
-          "tel", "website", "email", "fsq_category_ids", "hours", "description", "closed"}
-MAX_CATEGORIES = 3  # UNVERIFIED
-DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
-_TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
-_CATEGORY_ID = re.compile(r"^[0-9a-f]{24}$")
+CONTRACT = json.loads((Path(__file__).parent / "contracts" / "foursquare" / "places-feedback.2025-06-17.json")
+                      .read_text(encoding="utf-8"))
+API_VERSION = "2025-06-17"
+HOURS = re.compile(CONTRACT["common"]["hours"]["pattern"])
 
 
 class FoursquareConfig(PlatformConfig):
@@ -78,41 +73,42 @@ def fsq_error(status: int, message: str, headers: dict[str, str] | None = None, 
     return PlatformError(json_response({"message": message, **extra}, status, headers))
 
 
-def validate(body: dict[str, Any], new_place: bool) -> list[dict[str, str]]:
-    errors = [{"field": k, "message": "unknown field"} for k in body if k not in FIELDS]
-    for key in ("name", "latitude", "longitude") if new_place else ():
-        if body.get(key) in (None, ""):
-            errors.append({"field": key, "message": "is required for a new place"})
-    for key in ("name", "address", "address_extended", "locality", "region", "postcode", "tel", "website", "email",
-                "description"):
-        if body.get(key) is not None and not isinstance(body[key], str):
-            errors.append({"field": key, "message": "must be a string"})
-    for key, bound in (("latitude", 90), ("longitude", 180)):
-        value = body.get(key)
-        if value is not None and (not isinstance(value, int | float) or isinstance(value, bool) or abs(value) > bound):
-            errors.append({"field": key, "message": f"must be a number between -{bound} and {bound}"})
-    if isinstance(body.get("tel"), str) and not phone_ok(body["tel"]):
-        errors.append({"field": "tel", "message": "is not a phone number"})
-    if isinstance(body.get("website"), str) and not re.match(r"^https?://[^\s/]+\.\S+$", body["website"]):
-        errors.append({"field": "website", "message": "is not an http(s) URL"})
-    if isinstance(body.get("email"), str) and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", body["email"]):
-        errors.append({"field": "email", "message": "is not an e-mail address"})
-    if body.get("country") is not None and not (isinstance(body["country"], str) and re.fullmatch(r"[A-Z]{2}", body["country"])):
-        errors.append({"field": "country", "message": "must be an ISO 3166-1 alpha-2 code"})
-    if body.get("closed") is not None and not isinstance(body["closed"], bool):
-        errors.append({"field": "closed", "message": "must be a boolean"})
-    categories = body.get("fsq_category_ids")
-    if categories is not None and not (isinstance(categories, list) and 1 <= len(categories) <= MAX_CATEGORIES
-                                       and all(isinstance(c, str) and _CATEGORY_ID.match(c) for c in categories)
-                                       and len(set(categories)) == len(categories)):
-        errors.append({"field": "fsq_category_ids",
-                       "message": f"must be a list of 1 to {MAX_CATEGORIES} distinct category ids (24 hex digits)"})
-    hours = body.get("hours")
-    if hours is not None and not (isinstance(hours, dict) and all(
-            day in DAYS and isinstance(ivs, list) and ivs and all(
-                isinstance(iv, list) and len(iv) == 2 and all(isinstance(t, str) and _TIME.match(t) for t in iv)
-                and iv[0] != "24:00" for iv in ivs) for day, ivs in hours.items())):
-        errors.append({"field": "hours", "message": 'must look like {"Mon": [["09:00", "18:00"]]}'})
+def validate(path: str, params: dict[str, str]) -> list[dict[str, str]]:
+    """Every reason the query parameters break the contract's rules for `path` (its template)."""
+    spec = CONTRACT["paths"][path]["post"]["parameters"]
+    errors = []
+    for key, value in params.items():
+        rule = spec.get(key)
+        if rule is None:
+            errors.append({"field": key, "message": f"{key} is not a parameter of POST {path}"})
+            continue
+        rule = CONTRACT["common"]["hours"] if "$ref" in rule else rule
+        kind = rule.get("type", "string")
+        if value == "":
+            errors.append({"field": key, "message": "an empty value is not a value: clear a field with unset_fields"})
+        elif kind == "number":
+            try:
+                number = float(value)
+            except ValueError:
+                errors.append({"field": key, "message": "must be a number"})
+                continue
+            if not rule.get("minimum", -math.inf) <= number <= rule.get("maximum", math.inf):
+                errors.append({"field": key, "message": f"must be between {rule['minimum']} and {rule['maximum']}"})
+        elif kind == "boolean" and value not in ("true", "false"):
+            errors.append({"field": key, "message": "must be true or false"})
+        elif kind == "csv":
+            items = rule["items"]
+            for item in value.split(","):
+                if ("pattern" in items and not re.fullmatch(items["pattern"], item)) or item not in items.get("enum", [item]):
+                    errors.append({"field": key, "message": f"{item!r} is not a valid item"})
+        elif "pattern" in rule and not re.match(rule["pattern"], value):
+            errors.append({"field": key, "message": f"does not match {rule['pattern']}"})
+        elif "enum" in rule and value not in rule["enum"]:
+            errors.append({"field": key, "message": f"must be one of {', '.join(rule['enum'])}"})
+        elif "maxLength" in rule and len(value) > rule["maxLength"]:
+            errors.append({"field": key, "message": f"is longer than {rule['maxLength']} characters"})
+    errors += [{"field": key, "message": "is required"} for key, rule in spec.items()
+               if rule.get("required") and key not in params]
     return errors
 
 
@@ -125,8 +121,9 @@ class FoursquareEmulator(Emulator):
         super().__init__(sandbox)
         r = self.router
         r.add_api_route("/places/suggest/place", self.suggest_place, methods=["POST"])
-        r.add_api_route("/places/suggest/status/{suggestion_id}", self.status, methods=["GET"])
+        r.add_api_route("/places/suggest/status", self.status, methods=["GET"])
         r.add_api_route("/places/{fsq_id}/suggest/edit", self.suggest_edit, methods=["POST"])
+        r.add_api_route("/places/{fsq_id}/suggest/remove", self.suggest_remove, methods=["POST"])
         r.add_api_route("/places/{fsq_id}", self.get_place, methods=["GET"])
         r.add_api_route("/{path:path}", self.unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         self.admin.add_api_route("/places", self.admin_place, methods=["POST"])
@@ -155,6 +152,8 @@ class FoursquareEmulator(Emulator):
         key = header[7:].strip() if header.lower().startswith("bearer ") else ""
         if not key or key not in self.config.service_keys or key in self.revoked:
             raise fsq_error(401, "Invalid request token.")
+        if request.headers.get("x-places-api-version") != API_VERSION:
+            raise fsq_error(400, f"The X-Places-Api-Version header is required ({API_VERSION}).")
         if not self.window.hit(key, self.now(), self.config.quota):
             wait = max(1, math.ceil(self.window.retry_after(key, self.now(), self.config.quota)))
             raise self.throttled(fsq_error(429, "Rate limit exceeded", {"Retry-After": str(wait)}).response)
@@ -162,70 +161,85 @@ class FoursquareEmulator(Emulator):
 
     def settle(self, s: Suggestion) -> str:
         if s.reason is not None:
-            return "rejected"
+            return "REJECTED"
         if self.now() < s.submitted_at + self.config.review_seconds:
-            return "pending"
+            return "PENDING"
         if not s.applied:
             s.applied = True
             if s.kind == "place":
                 s.fsq_id = self._next()
-                self.places[s.fsq_id] = Place(s.fsq_id, {k: v for k, v in s.fields.items() if v is not None})
+                self.places[s.fsq_id] = Place(s.fsq_id, dict(s.fields))
             elif s.fsq_id in self.places:
                 place = self.places[s.fsq_id].fields
-                for k, v in s.fields.items():
-                    place.pop(k, None) if v is None else place.__setitem__(k, v)
-        return "accepted"
+                if s.kind == "remove":
+                    place["closed"] = s.fields.get("reason")
+                for key in s.fields.get("unset_fields", "").split(","):
+                    place.pop(key, None)
+                categories = [c for c in place.get("categories", "").split(",") if c]
+                categories = [c for c in categories if c not in s.fields.get("remove_fsq_category_ids", "").split(",")]
+                categories += [c for c in s.fields.get("add_fsq_category_ids", "").split(",") if c and c not in categories]
+                if primary := s.fields.get("primary_fsq_category_id"):
+                    categories = [primary] + [c for c in categories if c != primary]
+                place.update({k: v for k, v in s.fields.items() if k not in (
+                    "unset_fields", "add_fsq_category_ids", "remove_fsq_category_ids", "primary_fsq_category_id", "reason")})
+                if categories:
+                    place["categories"] = ",".join(categories)
+        return "ACCEPTED"
 
     def render(self, s: Suggestion) -> dict[str, Any]:
-        out: dict[str, Any] = {"suggestion_id": s.id, "type": s.kind, "status": self.settle(s)}
+        out: dict[str, Any] = {"suggested_edit_id": s.id, "status": self.settle(s)}
         if s.fsq_id:
-            out["fsq_id"] = s.fsq_id
+            out["fsq_place_id"] = s.fsq_id
         if s.reason is not None:
             out["reason"] = s.reason
         return out
 
-    async def _suggest(self, request: Request, kind: str, fsq_id: str | None) -> Response:
+    async def _suggest(self, request: Request, kind: str, fsq_id: str | None, template: str) -> Response:
         raw = await request.body()  # the only await
         key = self.authorize(request)
+        if raw.strip():
+            raise fsq_error(400, "The Places feedback endpoints take query parameters only, not a request body.")
         if fsq_id is not None and fsq_id not in self.places:
             raise fsq_error(404, "Place not found")
-        try:
-            body = json.loads(raw or b"null")
-        except ValueError:
-            raise fsq_error(400, "Invalid JSON body") from None
-        if not isinstance(body, dict) or not body:
-            raise fsq_error(400, "Invalid request", errors=[{"field": None, "message": "a non-empty JSON object"}])
-        if errors := validate(body, new_place=kind == "place"):
-            raise fsq_error(400, "Invalid request", errors=errors)
-        if request.query_params.get("dry_run", "").lower() == "true":
-            return json_response({"dry_run": True, "valid": True})
-        idem = request.headers.get("idempotency-key")
-        if idem and (key, idem) in self.by_key:
-            self.count_create("idempotency_key", idem, created=False)
+        params = dict(request.query_params)
+        if errors := validate(template, params):
+            raise fsq_error(400, "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+        if params.pop("dry_run", "false") == "true":
+            return json_response({"dry_run": True})
+        if not params and kind != "remove":
+            raise fsq_error(400, "Nothing to suggest: give at least one value.")
+        signature = (key, kind, fsq_id, tuple(sorted(params.items())))
+        if signature in self.by_key:
+            self.count_create("suggestion", str(hash(signature)), created=False)
             if kind == "place":
-                self.count_create("place", idem, created=False)
-            return json_response(self.render(self.suggestions[self.by_key[(key, idem)]]), 200)
-        s = Suggestion(id=self._next(), kind=kind, fields=body, key=key, submitted_at=self.now(), fsq_id=fsq_id)
+                self.count_create("place", params.get("name"), created=False)
+            return json_response(self.render(self.suggestions[self.by_key[signature]]), 200)
+        s = Suggestion(id=self._next(), kind=kind, fields=params, key=key, submitted_at=self.now(), fsq_id=fsq_id)
         self.suggestions[s.id] = s
-        if idem:
-            self.by_key[(key, idem)] = s.id
-        self.count_create("idempotency_key", idem, created=True)
+        self.by_key[signature] = s.id
+        self.count_create("suggestion", str(hash(signature)), created=True)
         if kind == "place":
-            self.count_create("place", idem, created=True)
+            self.count_create("place", params.get("name"), created=True)
         return json_response(self.render(s), 201)
 
     async def suggest_place(self, request: Request) -> Response:
-        return await self._suggest(request, "place", None)
+        return await self._suggest(request, "place", None, "/places/suggest/place")
 
     async def suggest_edit(self, request: Request, fsq_id: str) -> Response:
-        return await self._suggest(request, "edit", fsq_id)
+        return await self._suggest(request, "edit", fsq_id, "/places/{fsq_place_id}/suggest/edit")
 
-    async def status(self, request: Request, suggestion_id: str) -> Response:
+    async def suggest_remove(self, request: Request, fsq_id: str) -> Response:
+        return await self._suggest(request, "remove", fsq_id, "/places/{fsq_place_id}/suggest/remove")
+
+    async def status(self, request: Request) -> Response:
         key = self.authorize(request)
-        s = self.suggestions.get(suggestion_id)
-        if s is None or s.key != key:
+        ids = [i for i in request.query_params.get("suggested_edit_ids", "").split(",") if i]
+        if not ids:
+            raise fsq_error(400, "suggested_edit_ids is required")
+        found = [self.suggestions.get(i) for i in ids]
+        if any(s is None or s.key != key for s in found):
             raise fsq_error(404, "Suggestion not found")
-        return json_response(self.render(s))
+        return json_response({"results": [self.render(s) for s in found if s is not None]})
 
     async def get_place(self, request: Request, fsq_id: str) -> Response:
         self.authorize(request)
@@ -251,6 +265,7 @@ class FoursquareEmulator(Emulator):
         if s is None:
             return json_response({"detail": f"no foursquare suggestion {suggestion_id}"}, 404)
         s.reason = str(body.get("reason") or "The suggestion could not be verified.")
+        s.applied = True
         return json_response(self.render(s))
 
     def dump(self) -> Any:

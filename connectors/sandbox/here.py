@@ -1,30 +1,36 @@
-"""HERE Map Feedback, served at ``/here`` (``POST /here/feedback/``, ``GET /here/feedback/{id}``).
+"""HERE Map Feedback, served at ``/here`` (``POST /here/feedback/``, ``GET /here/feedback/{ids}``).
 
-Default credential: API key ``sandbox-here-key`` in the ``apiKey`` query parameter.
+Sources: HERE's Map Feedback API developer guide, https://docs.here.com/map-feedback/docs/
+(http-request-headers, example-place-feedback, example-track-feedback, key-concepts-submit-feedback)
+and .../dev_guide/topics/resource-type-properties.html (the properties table).
 
-* ``POST /feedback/`` takes ``application/vnd.here.layerObjectList+json`` (415 otherwise), a
-  GeoJSON FeatureCollection of Point features with ``properties{v: "2.7", error: 30..34, …}``;
-  each feature becomes a feedback job: ``201 {"feedbackId", "feedbackIds"}``. A feature whose
-  GeoJSON ``id`` matches an earlier job's answers ``200`` with that job (no new job):
-  ``count_create("reference", id, created)``.
-* A job is OPEN for ``open_seconds``, INPROGRESS until ``review_seconds`` after its
-  submission, then CLOSED with jobSolution FIXED, unless the admin route rejected it
-  (CLOSED + WONTFIX + ``comment``).
-* Quota: ``quota`` per API key (5 req/s by default): 429 with ``Retry-After``.
-* Errors: auth and throttling ``{error, error_description}``; validation 400
-  ``{title, status, code, cause, action, errors: [{field, message}]}``; 5xx ``{title, status, cause}``.
+* Auth: the headers ``Auth-Service-Id: here_app``, ``Auth-Identifier: apikey``, ``Auth-Secret:
+  <api key>`` (``api_keys``, default ``sandbox-here-key``); anything else (an ``apiKey`` query
+  parameter included) answers 401.
+* ``POST /feedback/`` takes ``application/vnd.here.layerObjectList+json`` (415 otherwise): a plain
+  JSON array of layer objects ``{type: "Point", coordinates: [lon, lat(, alt)], properties: {v:
+  "2.7", appId, error, details?, name?, roadname?, number?, zipcode?, city?, isocc?, phone?,
+  email?, URL?, referenceIds?, …}}``. ``v``, ``appId`` and ``error`` are required; unknown
+  properties are refused; ``phone`` follows the guide's international pattern (``+1 111 2 333``:
+  ``+``, the country code, groups of digits separated by spaces). It answers the array of the
+  created layer objects, each with a negative ``id``, a ``guid``, ``layerId``, ``createdTS``,
+  ``lastUpdateTS``. A layer object identical to one already filed with the same key answers that
+  job again (sandbox choice, UNVERIFIED: HERE's reviewers merge duplicates).
+* ``GET /feedback/{id}[;{id}…]`` -> the array of those layer objects, ``properties.jobStatus``
+  OPEN | INPROGRESS | CLOSED | REOPENED and ``jobSolution`` NONE | FIXED | WONTFIX (with
+  ``jobSolutionDetails`` when WONTFIX). A job is OPEN for ``open_seconds``, INPROGRESS until
+  ``review_seconds``, then CLOSED + FIXED unless the admin rejected it.
+* Quota: ``quota`` per API key (5 req/s by default, none documented): 429 with ``Retry-After``.
+* Errors (shapes UNVERIFIED): auth ``{error, error_description}``; validation 400 ``{title,
+  status, cause, errors: [{field, message}]}``.
 
-Admin: ``POST /_sandbox/here/feedback/{id}/reject {"comment"}``; ``GET /_sandbox/here/locations``
-lists the jobs; ``POST /_sandbox/here/tokens/revoke {"token": key}`` revokes an API key.
-
-UNVERIFIED (platforms.md gives the request, not the answers): every response and error
-shape, the ``comments`` property, the meaning of codes 30..34, the deduplication by feature
-id, the hours syntax beyond its one example, the state timings.
+Admin: ``POST /_sandbox/here/feedback/{id}/reject {"comment"}``; ``GET /_sandbox/here/locations``.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import re
@@ -35,11 +41,14 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response, phone_ok
+from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response
 
 CONTENT_TYPE = "application/vnd.here.layerObjectList+json"
-PROPERTIES = {"v", "error", "name", "roadname", "number", "zipcode", "city", "isocc", "phone", "URL",
-              "openinghours", "comments"}
+# The properties of the guide's table and examples; `openinghours` is platforms.md's (UNVERIFIED).
+PROPERTIES = {"v", "appId", "error", "importance", "premod", "accountId", "useremail", "details", "isocc", "languageCode",
+              "zoomLevel", "pageURL", "referenceIds", "currentValues", "domain", "name", "type", "roadname", "number",
+              "zipcode", "city", "phone", "email", "URL", "openinghours"}
+PHONE = re.compile(r"^\+[1-9][0-9]{0,2}( [0-9]{1,6})+$")
 _TIME = r"(?:[01]\d|2[0-3]):[0-5]\d|24:00"
 _DAYS = r"(?:Mo|Tu|We|Th|Fr|Sa|Su)(?:-(?:Mo|Tu|We|Th|Fr|Sa|Su))?"
 _RULE = rf"{_DAYS}; (?:{_TIME})-(?:{_TIME})(?:, (?:{_TIME})-(?:{_TIME}))*"
@@ -55,8 +64,8 @@ class HereConfig(PlatformConfig):
 
 @dataclass
 class Job:
-    id: str
-    reference: str | None
+    id: int
+    reference: str
     feature: dict[str, Any]
     api_key: str
     submitted_at: float
@@ -73,42 +82,40 @@ def validation_error(errors: list[dict[str, str]], cause: str = "Invalid feedbac
 
 
 def validate_feature(i: int, feature: Any) -> list[dict[str, str]]:
-    where = f"features[{i}]"
-    if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        return [{"field": where, "message": "must be a GeoJSON Feature"}]
+    where = f"[{i}]"
+    if not isinstance(feature, dict) or feature.get("type") != "Point":
+        return [{"field": where, "message": "must be a layer object of type Point (the body is a plain array of them)"}]
     errors = []
-    geometry = feature.get("geometry")
-    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-    if not (isinstance(geometry, dict) and geometry.get("type") == "Point" and isinstance(coords, list) and len(coords) == 2
+    coords = feature.get("coordinates")
+    if not (isinstance(coords, list) and len(coords) in (2, 3)
             and all(isinstance(c, int | float) and not isinstance(c, bool) for c in coords)
             and -180 <= coords[0] <= 180 and -90 <= coords[1] <= 90):
-        errors.append({"field": f"{where}.geometry", "message": "must be a Point [longitude, latitude]"})
+        errors.append({"field": f"{where}.coordinates", "message": "must be [longitude, latitude(, altitude)]"})
     props = feature.get("properties")
     if not isinstance(props, dict):
         return [*errors, {"field": f"{where}.properties", "message": "is required"}]
-    for key in props.keys() - PROPERTIES:
-        errors.append({"field": f"properties.{key}", "message": "unknown property"})
+    for key in sorted(props.keys() - PROPERTIES):
+        errors.append({"field": f"{where}.properties.{key}", "message": "unknown property"})
     if props.get("v") != "2.7":
-        errors.append({"field": "properties.v", "message": "must be \"2.7\""})
+        errors.append({"field": f"{where}.properties.v", "message": "must be \"2.7\""})
+    if not isinstance(props.get("appId"), str) or not props["appId"]:
+        errors.append({"field": f"{where}.properties.appId", "message": "is required"})
     error = props.get("error")
-    if not isinstance(error, int) or isinstance(error, bool) or not 30 <= error <= 34:
-        errors.append({"field": "properties.error", "message": "must be an error code from 30 to 34"})
-    if error == 30 and not props.get("name"):
-        errors.append({"field": "properties.name", "message": "a new POI needs a name"})
-    for key in PROPERTIES - {"v", "error"}:
+    if not isinstance(error, int) or isinstance(error, bool):
+        errors.append({"field": f"{where}.properties.error", "message": "is required: an error report type code"})
+    for key in PROPERTIES - {"v", "error", "importance", "premod", "zoomLevel", "referenceIds", "currentValues", "domain"}:
         value = props.get(key)
         if key in props and not isinstance(value, str):
-            errors.append({"field": f"properties.{key}", "message": "must be a string"})
-        elif isinstance(value, str) and len(value) > 255:
-            errors.append({"field": f"properties.{key}", "message": "is longer than 255 characters"})
+            errors.append({"field": f"{where}.properties.{key}", "message": "must be a string"})
+        elif isinstance(value, str) and len(value) > 255 and key != "details":
+            errors.append({"field": f"{where}.properties.{key}", "message": "is longer than 255 characters"})
     if isinstance(props.get("isocc"), str) and props["isocc"] and not re.fullmatch(r"[A-Z]{3}", props["isocc"]):
-        errors.append({"field": "properties.isocc", "message": "must be an ISO 3166-1 alpha-3 code"})
-    if isinstance(props.get("phone"), str) and props["phone"] and not phone_ok(props["phone"]):
-        errors.append({"field": "properties.phone", "message": "is not a phone number"})
-    if isinstance(props.get("URL"), str) and props["URL"] and not re.match(r"^https?://[^\s/]+\.[^\s]+$", props["URL"]):
-        errors.append({"field": "properties.URL", "message": "is not an http(s) URL"})
+        errors.append({"field": f"{where}.properties.isocc", "message": "must be an ISO 3166-1 alpha-3 code"})
+    if isinstance(props.get("phone"), str) and props["phone"] and not PHONE.match(props["phone"]):
+        errors.append({"field": f"{where}.properties.phone",
+                       "message": "must be international with spaces, like '+1 111 2 333'"})
     if isinstance(props.get("openinghours"), str) and props["openinghours"] and not HOURS.match(props["openinghours"]):
-        errors.append({"field": "properties.openinghours",
+        errors.append({"field": f"{where}.properties.openinghours",
                        "message": "must read like 'Mo-Fr; 09:00-18:00 | Sa; 10:00-13:00'"})
     return errors
 
@@ -122,7 +129,7 @@ class HereEmulator(Emulator):
         super().__init__(sandbox)
         self.router.add_api_route("/feedback/", self.submit, methods=["POST"])
         self.router.add_api_route("/feedback", self.submit, methods=["POST"], include_in_schema=False)
-        self.router.add_api_route("/feedback/{feedback_id}", self.get, methods=["GET"])
+        self.router.add_api_route("/feedback/{feedback_ids}", self.get, methods=["GET"])
         self.router.add_api_route("/{path:path}", self.unknown, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
         self.admin.add_api_route("/feedback/{feedback_id}/reject", self.admin_reject, methods=["POST"])
 
@@ -139,9 +146,11 @@ class HereEmulator(Emulator):
         return json_response({"title": "Service error", "status": status, "cause": "The service could not handle the request."}, status)
 
     def authorize(self, request: Request) -> str:
-        key = request.query_params.get("apiKey", "")
-        if not key:
-            raise here_error(401, "Unauthorized", "No credentials found. Provide an apiKey.")
+        headers = request.headers
+        key = headers.get("auth-secret", "")
+        if headers.get("auth-service-id") != "here_app" or headers.get("auth-identifier") != "apikey" or not key:
+            raise here_error(401, "Unauthorized", "Authenticate with the headers Auth-Service-Id: here_app, "
+                                                  "Auth-Identifier: apikey and Auth-Secret: <your API key>.")
         if key not in self.config.api_keys or key in self.revoked:
             raise here_error(401, "Unauthorized", "apiKey invalid. apiKey not found.")
         if not self.window.hit(key, self.now(), self.config.quota):
@@ -162,10 +171,12 @@ class HereEmulator(Emulator):
 
     def render(self, job: Job) -> dict[str, Any]:
         status, solution = self.status(job)
-        out: dict[str, Any] = {"feedbackId": job.id, "jobStatus": status, "jobSolution": solution,
-                               "feature": copy.deepcopy(job.feature)}
+        out = copy.deepcopy(job.feature)
+        out.update({"layerId": "grp|wiki|WIKI_MAP_FEEDBACK", "id": job.id, "guid": job.reference,
+                    "createdTS": int(job.submitted_at * 1000), "lastUpdateTS": int(self.now() * 1000)})
+        out["properties"].update({"jobStatus": status, "jobSolution": solution})
         if job.rejected is not None:
-            out["comment"] = job.rejected
+            out["properties"]["jobSolutionDetails"] = job.rejected
         return out
 
     async def submit(self, request: Request) -> Response:
@@ -178,33 +189,31 @@ class HereEmulator(Emulator):
             body = json.loads(raw or b"null")
         except ValueError:
             raise validation_error([], "The body is not valid JSON") from None
-        features = body.get("features") if isinstance(body, dict) and body.get("type") == "FeatureCollection" else None
-        if not isinstance(features, list) or not features:
-            raise validation_error([{"field": "features", "message": "a FeatureCollection with at least one feature"}])
-        errors = [e for i, f in enumerate(features) for e in validate_feature(i, f)]
+        if not isinstance(body, list) or not body:
+            raise validation_error([{"field": "(body)", "message": "a plain JSON array of layer objects is required"}])
+        errors = [e for i, f in enumerate(body) for e in validate_feature(i, f)]
         if errors:
             raise validation_error(errors)
-        ids, created = [], False
-        for feature in features:
-            reference = str(feature["id"]) if feature.get("id") is not None else None
-            job = next((j for j in self.jobs.values() if reference and j.reference == reference and j.api_key == key), None)
+        out = []
+        for feature in body:
+            reference = hashlib.sha1(json.dumps([key, feature], sort_keys=True).encode()).hexdigest()
+            job = next((j for j in self.jobs.values() if j.reference == reference), None)
             self.count_create("reference", reference, created=job is None)
             if job is None:
                 self.serial += 1
-                job = Job(id=f"{10_000_000 + self.serial}", reference=reference, feature=feature, api_key=key,
+                job = Job(id=-(19_000 + self.serial), reference=reference, feature=copy.deepcopy(feature), api_key=key,
                           submitted_at=self.now())
-                self.jobs[job.id] = job
-                created = True
-            ids.append(job.id)
-        return json_response({"feedbackId": ids[0], "feedbackIds": ids}, 201 if created else 200)
+                self.jobs[str(job.id)] = job
+            out.append(self.render(job))
+        return json_response(out)
 
-    async def get(self, request: Request, feedback_id: str) -> Response:
+    async def get(self, request: Request, feedback_ids: str) -> Response:
         key = self.authorize(request)
-        job = self.jobs.get(feedback_id)
-        if job is None or job.api_key != key:
+        jobs = [self.jobs.get(i.strip()) for i in feedback_ids.split(";")]
+        if not jobs or any(job is None or job.api_key != key for job in jobs):
             raise PlatformError(json_response({"title": "Not Found", "status": 404,
-                                               "cause": f"Feedback {feedback_id} not found"}, 404))
-        return json_response(self.render(job))
+                                               "cause": f"Feedback {feedback_ids} not found"}, 404))
+        return json_response([self.render(job) for job in jobs if job is not None])
 
     async def unknown(self, request: Request, path: str) -> Response:
         raise PlatformError(json_response({"title": "Not Found", "status": 404, "cause": f"No resource at /{path}"}, 404))

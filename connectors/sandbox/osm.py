@@ -21,6 +21,22 @@ node), ``POST /nodes/{id}/edit {"key", "value"}`` (another mapper sets a tag, nu
 new version), ``POST /nodes/{id}/delete``, ``POST /users/block {"token", "blocked"}``;
 ``POST /_sandbox/osm/tokens/revoke {"token"}``.
 
+Policies the sandbox enforces (sources: the OSMF API usage policy,
+https://operations.osmfoundation.org/policies/api/ ; the Automated Edits code of conduct,
+https://wiki.openstreetmap.org/wiki/Automated_Edits_code_of_conduct ; the opening_hours
+specification, https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification):
+
+* ``usage_policy``: a request without a User-Agent, or with an HTTP library's default one
+  (``python-httpx/…``, ``python-requests/…``, ``curl/…``…), answers 403 (the policy: "a valid
+  HTTP User-Agent identifying the application. Faking another app's User-Agent WILL get you
+  blocked"; "Clients may be blocked without notice").
+* ``automated_edits_policy``: a ``bot=yes`` changeset must carry ``comment``, ``created_by``,
+  ``source`` and a link to the edit's documentation page (an http(s) URL in ``description``):
+  else 400. (The live API does not check this; the community reverts such edits.)
+* ``opening_hours`` values must parse under the specification (checked with the
+  ``opening-hours-py`` validator): ``Mo-Fr 25:00-99:00`` answers 400. (The live API stores any
+  text; the validators every QA tool runs flag it, so a sandbox accepting it would hide a bug.)
+
 UNVERIFIED: the exact error texts (modelled on openstreetmap-website's), 409 (not 404) for an
 unknown changeset in a write, the 429 body, the JSON shape of ``/map.json``.
 """
@@ -29,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +54,12 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import Field
 
+import opening_hours as opening_hours_spec
+
 from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response
 
+_LIBRARY_AGENT = re.compile(r"^(python-httpx|python-requests|python-urllib|curl|wget|go-http-client|aiohttp|okhttp|java|"
+                            r"axios|node-fetch|libwww-perl|mozilla/[0-9.]+ ?$)\b", re.IGNORECASE)
 GENERATOR = "Vitrine sandbox (OpenStreetMap API 0.6)"
 MAX_LENGTH = 255
 MAX_BBOX_AREA = 0.25
@@ -49,6 +70,9 @@ class OsmConfig(PlatformConfig):
                                    description="bearer token -> user name")
     quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig(count=120, window_seconds=60))
     changeset_idle_seconds: float = Field(3600.0, gt=0, description="an open changeset closes after this idle time")
+    usage_policy: bool = Field(True, description="refuse requests without an identifying User-Agent (OSMF API usage policy)")
+    automated_edits_policy: bool = Field(True, description="refuse bot=yes changesets without comment, created_by, "
+                                                           "source and a documentation link")
 
 
 @dataclass
@@ -144,7 +168,14 @@ class OsmEmulator(Emulator):
             raise self.throttled(osm_error(429, "You have made too many edits recently. Please try again later.",
                                            {"Retry-After": str(wait)}).response)
 
+    def identify(self, request: Request) -> None:
+        agent = request.headers.get("user-agent", "").strip()
+        if self.config.usage_policy and (not agent or _LIBRARY_AGENT.match(agent)):
+            raise osm_error(403, f"Blocked by the API usage policy: the User-Agent {agent or '(none)'!r} does not "
+                                 "identify the application (https://operations.osmfoundation.org/policies/api/)")
+
     def reader(self, request: Request) -> None:
+        self.identify(request)
         token = self._token(request)
         if token and (token not in self.config.tokens or token in self.revoked):
             raise osm_error(401, "Couldn't authenticate you")
@@ -152,6 +183,7 @@ class OsmEmulator(Emulator):
 
     def writer(self, request: Request) -> str:
         """The user behind the bearer token of a write."""
+        self.identify(request)
         token = self._token(request)
         if not token or token not in self.config.tokens or token in self.revoked:
             raise osm_error(401, "Couldn't authenticate you")
@@ -195,6 +227,9 @@ class OsmEmulator(Emulator):
                 raise osm_error(400, f"Element {where} has duplicate tags with key {key}")
             if len(key) > MAX_LENGTH or len(value) > MAX_LENGTH:
                 raise osm_error(400, f"Element {where}: tag key or value is longer than {MAX_LENGTH} characters")
+            if key == "opening_hours" and not opening_hours_spec.validate(value):
+                raise osm_error(400, f"Element {where}: opening_hours={value!r} does not follow the opening_hours "
+                                     "specification (https://wiki.openstreetmap.org/wiki/Key:opening_hours/specification)")
             out[key] = value
         return out
 
@@ -255,6 +290,13 @@ class OsmEmulator(Emulator):
         raw = await request.body()
         user = self.writer(request)
         tags = self.tags(self.parse(raw, "changeset"), "changeset")
+        if self.config.automated_edits_policy and tags.get("bot") == "yes":
+            missing = [k for k in ("comment", "created_by", "source") if not tags.get(k)]
+            if not re.match(r"^https?://\S+$", tags.get("description", "")):
+                missing.append("description (a link to the automated edit's documentation page)")
+            if missing:
+                raise osm_error(400, "An automated edit (bot=yes) must say what it is: missing changeset tags "
+                                     + ", ".join(missing) + " (https://wiki.openstreetmap.org/wiki/Automated_Edits_code_of_conduct)")
         self.next_changeset += 1
         now = self.now()
         self.changesets[self.next_changeset] = Changeset(self.next_changeset, user, tags, now, now)

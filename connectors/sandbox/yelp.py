@@ -1,25 +1,30 @@
-"""Yelp Data Ingestion API, served at ``/yelp/v1/ingest`` (``{sandbox}/yelp``).
+"""Yelp Data Ingestion API, served at ``/yelp/v1/ingest`` (``{sandbox}/yelp``), from Yelp's reference.
 
-Shapes beyond platforms.md are UNVERIFIED and mirror ``connectors/yelp/connector.py``:
+Sources: https://docs.developer.yelp.com/docs/data-ingestion-api (overview: Basic auth, JSON,
+times HH:MM[:SS], 2,500 requests per 30 minutes per endpoint), .../reference/create_business_update_v1
+(the create body), .../reference/get_business_update_status_v1 (the job status). The create body
+is validated against ``contracts/yelp/ingest_create.schema.json`` (``yelp_rules``), which cites them.
 
 * HTTP Basic auth (default ``sandbox-yelp`` / ``sandbox-yelp-secret``, ``YelpConfig.users``).
-* ``POST /v1/ingest/create`` ``{businesses: [{partner_business_id, matching_criteria{name,
-  address1, city, country, postal_code?, phone?, …}, update{field: value|null}}]}`` (1..1000)
-  -> 200 ``{job_id}``. The whole request is validated first: any error -> 400 ``{error: {code:
-  INVALID_REQUEST, description, errors: [{field: "businesses[0].update.url", description}]}}``.
-  A business is keyed by ``partner_business_id`` (``count_create``: created = first time seen);
-  a null update value clears the field.
-* ``GET /v1/ingest/status/{job_id}?detail_level=2`` -> ``{job_id, status, created_at, businesses:
-  [{partner_business_id, yelp_business_id, status, fields: {field: PENDING|APPLIED|REJECTED},
-  errors}]}``. The job is PROCESSING for ``processing_seconds``, then COMPLETED; each field stays
-  PENDING (manual review) until ``review_seconds`` after the job, then APPLIED (its value goes
-  live) unless rejected. ``detail_level`` < 2 leaves ``fields`` out. Unknown job: 404 NOT_FOUND.
-* Errors: 401 UNAUTHORIZED, 429 TOO_MANY_REQUESTS (+ Retry-After; ``quota`` per user, 10/1 s by
-  default, UNVERIFIED), 5xx INTERNAL_ERROR / SERVICE_UNAVAILABLE.
-* Admin: ``POST /_sandbox/yelp/jobs/{job_id}/reject {"partner_business_id"?, "field"?, "reason"?}``
-  (one field, or every pending field when none is given), ``POST
-  /_sandbox/yelp/businesses/{partner_business_id}/edit {"field", "value"}`` (a Yelp-side edit of
-  the live business: not visible in job statuses, as on Yelp).
+* ``POST /v1/ingest/create`` ``{businesses: [{partner_business_id, matching_criteria{name, city,
+  state, country, address1?, postal_code?, phone?, …}, options?{create_if_missing,
+  use_matching_criteria_for_update}, update{…}}]}`` -> 200 ``{job_id}``; any schema error -> 400
+  ``{error: {code: INVALID_REQUEST, message}}`` (``message`` is Yelp's documented field; the code
+  name is the sandbox's).
+* A business not yet known to the sandbox is, without ``create_if_missing``, an existing Yelp
+  business (it has a category, ``existing_categories``); with it, a new one without categories.
+  Changing the categories of a business that has some fails for that field (Yelp: categories
+  cannot be changed on a business that already has them).
+* ``GET /v1/ingest/status/{job_id}[?detail_level=2]`` -> ``{job_id, status, created_at,
+  completed_at, business_results: [{partner_business_id, yelp_business_id, status,
+  update_results: {field: {status, requested_value, error?: {message}}}}]}``. Fields are
+  PROCESSING for ``review_seconds``, then COMPLETED, or APPLIED with ``detail_level=2`` (live on
+  Yelp); a refused field is FAILED with ``error.message`` (FAILED is the sandbox's name for it:
+  UNVERIFIED). The job is PROCESSING until every field has settled, then COMPLETED.
+* Errors: 401 UNAUTHORIZED, 404 NOT_FOUND, 429 (+ Retry-After; ``quota`` per user and endpoint,
+  2,500 per 30 minutes as documented), 5xx; always ``{error: {code, message}}``.
+* Admin: ``POST /_sandbox/yelp/jobs/{job_id}/reject {"partner_business_id"?, "field"?, "reason"?}``,
+  ``POST /_sandbox/yelp/businesses/{partner_business_id}/edit {"field", "value"}``.
 """
 
 from __future__ import annotations
@@ -30,7 +35,6 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,24 +42,20 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response, phone_ok
+from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response
+from .yelp_rules import ingest_errors
 
-MAX_BATCH = 1000
 SERVER_ERRORS = {500: "INTERNAL_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
-CRITERIA = {"name", "address1", "address2", "city", "state", "postal_code", "country", "phone", "latitude", "longitude"}
-CRITERIA_REQUIRED = ("name", "address1", "city", "country")
-UPDATE = {"name", "address1", "address2", "city", "state", "postal_code", "country", "latitude", "longitude", "phone",
-          "url", "categories", "hours", "special_hours", "is_closed"}
-NOT_CLEARABLE = {"name", "address1", "city", "country", "is_closed"}
-_HHMM = re.compile(r"^([01][0-9]|2[0-3])[0-5][0-9]$")
-_URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+([/?#]\S*)?$", re.IGNORECASE)
 
 
 class YelpConfig(PlatformConfig):
     users: dict[str, str] = Field(default_factory=lambda: {"sandbox-yelp": "sandbox-yelp-secret"})
-    quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig(count=10, window_seconds=1))
-    processing_seconds: float = Field(2.0, ge=0, description="time a job stays PROCESSING")
-    review_seconds: float = Field(30.0, ge=0, description="time after the job at which pending fields are APPLIED")
+    quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig(count=2500, window_seconds=1800),
+                               description="per user and endpoint (documented: 2,500 requests per 30 minutes)")
+    processing_seconds: float = Field(2.0, ge=0, description="(kept for configs; fields settle at review_seconds)")
+    review_seconds: float = Field(30.0, ge=0, description="time after the job at which fields are COMPLETED/APPLIED")
+    existing_categories: list[str] = Field(default_factory=lambda: ["health"],
+                                           description="categories of a business Yelp already has")
 
 
 @dataclass
@@ -71,105 +71,12 @@ class YJob:
     created: float
     updates: dict[str, dict[str, Any]]  # partner id -> update fields
     rejected: dict[str, dict[str, str]] = field(default_factory=dict)  # partner id -> field -> reason
+    yelp_ids: dict[str, str] = field(default_factory=dict)
     applied: set[str] = field(default_factory=set)  # partner ids whose applied values went live
 
 
-def yelp_error(status: int, code: str, description: str, headers: dict[str, str] | None = None,
-               errors: list[dict[str, str]] | None = None) -> PlatformError:
-    body: dict[str, Any] = {"code": code, "description": description}
-    if errors:
-        body["errors"] = errors
-    return PlatformError(json_response({"error": body}, status, headers))
-
-
-def validate_ingest(body: Any) -> list[dict[str, str]]:
-    errors: list[dict[str, str]] = []
-
-    def fail(path: str, description: str) -> None:
-        errors.append({"field": path, "description": description})
-
-    items = body.get("businesses") if isinstance(body, dict) else None
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_BATCH:
-        fail("businesses", f"businesses must be a list of 1 to {MAX_BATCH} businesses.")
-        return errors
-    for i, item in enumerate(items):
-        p = f"businesses[{i}]"
-        if not isinstance(item, dict):
-            fail(p, "must be an object.")
-            continue
-        if not isinstance(item.get("partner_business_id"), str) or not item["partner_business_id"]:
-            fail(f"{p}.partner_business_id", "partner_business_id is required.")
-        criteria = item.get("matching_criteria")
-        if not isinstance(criteria, dict):
-            fail(f"{p}.matching_criteria", "matching_criteria is required.")
-        else:
-            for key in CRITERIA_REQUIRED:
-                if not criteria.get(key):
-                    fail(f"{p}.matching_criteria.{key}", f"{key} is required.")
-            for key, value in criteria.items():
-                if key not in CRITERIA:
-                    fail(f"{p}.matching_criteria.{key}", f"Unknown field {key}.")
-                else:
-                    _check(fail, f"{p}.matching_criteria.{key}", key, value)
-        update = item.get("update")
-        if not isinstance(update, dict) or not update:
-            fail(f"{p}.update", "update must be a non-empty object.")
-            continue
-        for key, value in update.items():
-            path = f"{p}.update.{key}"
-            if key not in UPDATE:
-                fail(path, f"Unknown field {key}.")
-            elif value is None:
-                if key in NOT_CLEARABLE:
-                    fail(path, f"{key} cannot be cleared.")
-            else:
-                _check(fail, path, key, value)
-    return errors
-
-
-def _check(fail: Any, path: str, key: str, value: Any) -> None:
-    if key in ("latitude", "longitude"):
-        limit = 90 if key == "latitude" else 180
-        if isinstance(value, bool) or not isinstance(value, int | float) or abs(value) > limit:
-            fail(path, f"{key} must be a number within ±{limit}.")
-    elif key == "is_closed":
-        if not isinstance(value, bool):
-            fail(path, "is_closed must be a boolean.")
-    elif key == "categories":
-        if not isinstance(value, list) or not value or not all(isinstance(c, str) and re.fullmatch(r"[a-z0-9_]+", c) for c in value):
-            fail(path, "categories must be a non-empty list of category aliases.")
-    elif key == "hours":
-        for j, item in enumerate(value if isinstance(value, list) else [None]):
-            if not (isinstance(item, dict) and item.get("day") in range(7) and not isinstance(item.get("day"), bool)
-                    and _hours_ok(item)):
-                fail(f"{path}[{j}]", "hours items are {day: 0-6, start: HHMM, end: HHMM, is_overnight: bool}.")
-    elif key == "special_hours":
-        for j, item in enumerate(value if isinstance(value, list) else [None]):
-            ok = isinstance(item, dict) and isinstance(item.get("is_closed"), bool)
-            if ok:
-                try:
-                    dt.date.fromisoformat(str(item.get("date")))
-                except ValueError:
-                    ok = False
-            if ok and not item["is_closed"]:
-                ok = _hours_ok(item)
-            if not ok:
-                fail(f"{path}[{j}]", "special_hours items are {date: YYYY-MM-DD, is_closed, start?, end?, is_overnight?}.")
-    elif not isinstance(value, str) or not value.strip():
-        fail(path, f"{key} must be a non-empty string.")
-    elif key == "phone" and not phone_ok(value):
-        fail(path, "phone is not a valid phone number.")
-    elif key == "url" and not _URL.match(value):
-        fail(path, "url must be an http or https URL.")
-    elif key == "country" and not re.fullmatch(r"[A-Z]{2}", value):
-        fail(path, "country must be an ISO 3166-1 alpha-2 code.")
-    elif key == "name" and len(value) > 200:
-        fail(path, "name must be at most 200 characters.")
-
-
-def _hours_ok(item: dict[str, Any]) -> bool:
-    return (all(isinstance(item.get(k), str) and _HHMM.match(item[k]) for k in ("start", "end"))
-            and isinstance(item.get("is_overnight"), bool))
+def yelp_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> PlatformError:
+    return PlatformError(json_response({"error": {"code": code, "message": message}}, status, headers))
 
 
 class YelpEmulator(Emulator):
@@ -202,7 +109,7 @@ class YelpEmulator(Emulator):
     def server_error_response(self, request: Request, status: int) -> Response:
         return yelp_error(status, SERVER_ERRORS.get(status, "INTERNAL_ERROR"), "The server could not handle the request.").response
 
-    def authorize(self, request: Request) -> None:
+    def authorize(self, request: Request, endpoint: str) -> None:
         header = request.headers.get("authorization", "")
         user = password = ""
         if header.lower().startswith("basic "):
@@ -212,35 +119,43 @@ class YelpEmulator(Emulator):
                 pass
         if not user or self.config.users.get(user) != password or user in self.revoked:
             raise yelp_error(401, "UNAUTHORIZED", "Invalid or missing credentials.", {"WWW-Authenticate": 'Basic realm="yelp"'})
-        if not self.window.hit(user, self.now(), self.config.quota):
-            wait = max(1, math.ceil(self.window.retry_after(user, self.now(), self.config.quota)))
+        key = f"{user} {endpoint}"  # the documented quota is per endpoint
+        if not self.window.hit(key, self.now(), self.config.quota):
+            wait = max(1, math.ceil(self.window.retry_after(key, self.now(), self.config.quota)))
             raise self.throttled(yelp_error(429, "TOO_MANY_REQUESTS", "Too many requests.", {"Retry-After": str(wait)}).response)
 
     # ------------------------------------------------------------ API
 
     async def create(self, request: Request) -> Response:
         raw = await request.body()  # the only await
-        self.authorize(request)
+        self.authorize(request, "create")
         try:
             body = json.loads(raw or b"null")
         except ValueError:
             raise yelp_error(400, "INVALID_REQUEST", "The request body is not valid JSON.") from None
-        errors = validate_ingest(body)
-        if errors:
-            raise yelp_error(400, "INVALID_REQUEST", "The request did not validate.", errors=errors)
+        if errors := ingest_errors(body):
+            raise yelp_error(400, "INVALID_REQUEST", "; ".join(errors))
         job = YJob(job_id="job_" + self._next("job")[:24], created=self.now(), updates={})
         for item in body["businesses"]:
-            partner_id = item["partner_business_id"]
+            partner_id = item.get("partner_business_id") or item["matching_criteria"]["name"]
             known = partner_id in self.businesses
             self.count_create("partner_business_id", partner_id, created=not known)
             if not known:
-                self.businesses[partner_id] = YBusiness(partner_id, "sandbox-" + self._next("biz")[:22])
-            job.updates[partner_id] = {**job.updates.get(partner_id, {}), **copy.deepcopy(item["update"])}
+                business = YBusiness(partner_id, "sandbox-" + self._next("biz")[:22])
+                if not (item.get("options") or {}).get("create_if_missing"):
+                    business.live["categories"] = list(self.config.existing_categories)  # Yelp already had it
+                self.businesses[partner_id] = business
+            update = copy.deepcopy(item["update"])
+            if "categories" in update and self.businesses[partner_id].live.get("categories"):
+                job.rejected.setdefault(partner_id, {})["categories"] = (
+                    "Categories cannot be changed on a business that already has categories.")
+            job.updates[partner_id] = {**job.updates.get(partner_id, {}), **update}
+            job.yelp_ids[partner_id] = self.businesses[partner_id].yelp_business_id
         self.jobs[job.job_id] = job
         return json_response({"job_id": job.job_id})
 
     async def status(self, request: Request, job_id: str) -> Response:
-        self.authorize(request)
+        self.authorize(request, "status")
         job = self.jobs.get(job_id)
         if job is None:
             raise yelp_error(404, "NOT_FOUND", f"No job {job_id}.")
@@ -262,7 +177,7 @@ class YelpEmulator(Emulator):
             live = self.businesses[partner_id].live
             for key, value in update.items():
                 if key not in job.rejected.get(partner_id, {}):
-                    if value is None:
+                    if value in (None, ""):  # Yelp: an empty string deletes the value
                         live.pop(key, None)
                     else:
                         live[key] = copy.deepcopy(value)
@@ -270,21 +185,27 @@ class YelpEmulator(Emulator):
     def render(self, job: YJob, detailed: bool = True) -> dict[str, Any]:
         self.settle_all()
         reviewed = self.now() >= job.created + self.config.review_seconds
-        items = []
+        done = "APPLIED" if detailed else "COMPLETED"
+        results = []
         for partner_id, update in job.updates.items():
             rejected = job.rejected.get(partner_id, {})
-            fields = {k: "REJECTED" if k in rejected else "APPLIED" if reviewed else "PENDING" for k in update}
-            item: dict[str, Any] = {"partner_business_id": partner_id,
-                                    "yelp_business_id": self.businesses[partner_id].yelp_business_id,
-                                    "status": "COMPLETED" if reviewed or rejected else "PENDING",
-                                    "errors": [{"field": k, "code": "REJECTED", "description": v} for k, v in rejected.items()]}
-            if detailed:
-                item["fields"] = fields
-            items.append(item)
-        processing = self.now() < job.created + self.config.processing_seconds
-        return {"job_id": job.job_id, "status": "PROCESSING" if processing else "COMPLETED",
-                "created_at": dt.datetime.fromtimestamp(job.created, dt.timezone.utc).isoformat().replace("+00:00", "Z"),
-                "businesses": items}
+            fields: dict[str, Any] = {}
+            for key, value in update.items():
+                if key in rejected:
+                    fields[key] = {"status": "FAILED", "requested_value": _requested(value),
+                                   "error": {"message": rejected[key]}}
+                else:
+                    fields[key] = {"status": done if reviewed else "PROCESSING", "requested_value": _requested(value)}
+            statuses = {f["status"] for f in fields.values()}
+            results.append({"partner_business_id": partner_id, "yelp_business_id": job.yelp_ids.get(partner_id),
+                            "status": "PROCESSING" if "PROCESSING" in statuses else done if statuses - {"FAILED"} else "FAILED",
+                            "update_results": fields})
+        settled = reviewed or not any(job.updates.values())
+        stamp = dt.datetime.fromtimestamp(job.created, dt.timezone.utc)
+        return {"job_id": job.job_id, "status": "COMPLETED" if settled else "PROCESSING",
+                "created_at": stamp.isoformat(),
+                "completed_at": (stamp + dt.timedelta(seconds=self.config.review_seconds)).isoformat() if settled else None,
+                "business_results": results}
 
     async def unknown(self, request: Request, path: str) -> Response:
         raise yelp_error(404, "NOT_FOUND", f"No resource at /{path}.")
@@ -322,3 +243,8 @@ class YelpEmulator(Emulator):
         self.settle_all()
         return [{"partner_business_id": b.partner_business_id, "yelp_business_id": b.yelp_business_id,
                  "live": copy.deepcopy(b.live)} for b in self.businesses.values()]
+
+
+def _requested(value: Any) -> str:
+    """Yelp's status pages echo the requested value as a string."""
+    return value if isinstance(value, str) else json.dumps(value)

@@ -1,7 +1,7 @@
-"""Canonical record -> the place of a TomTom Orbis feedback report (pure, no I/O).
+"""Canonical record -> Vitrine's place document, sent base64 in a TomTom feedback's `data` (pure, no I/O).
 
-platforms.md says only "feedback API, report status, next map release (weeks)": every key
-here is a design, UNVERIFIED. Top-level keys: `name`, `address` {streetName, houseNumber,
+TomTom's `data` follows a `kind` schema agreed per customer (not public): this document is
+Vitrine's own, sent only once the connection names the agreed kind (see the connector). Top-level keys: `name`, `address` {streetName, houseNumber,
 postalCode, municipality, countryCode (alpha-2), countryCodeISO3}, `position` {lat, lon},
 `phone`, `url`, `openingHours` (OpenStreetMap syntax, the lingua franca of map data: no
 TomTom format is documented), `status` OPEN|TEMPORARILY_CLOSED|PERMANENTLY_CLOSED.
@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from connectors.base import Rendering
-from connectors.common.address import split_street
+from connectors.common.address import parse_lines
 from connectors.common.countries import alpha3
 from connectors.common.opening_hours import osm_text
 from schemas import Establishment
@@ -31,18 +31,19 @@ def render(record: Establishment) -> Rendering:
     unsupported: dict[str, str] = {}
     address = record.address
     street: dict[str, Any] = {}
-    if split := split_street(address.lines[0]):
-        street["houseNumber"], street["streetName"] = split
-    else:
-        street["streetName"] = address.lines[0].strip()
+    lines = parse_lines(address.lines)
+    if lines.house_number:
+        street["houseNumber"] = lines.house_number
+    if lines.street:
+        street["streetName"] = lines.street
+    if lines.complements:
+        street["complements"] = list(lines.complements)
     if address.postal_code:
         street["postalCode"] = address.postal_code
     street["municipality"] = address.locality
     street["countryCode"] = address.country
     street["countryCodeISO3"] = alpha3(address.country) or address.country
     payload: dict[str, Any] = {"name": record.name, "address": street}
-    if len(address.lines) > 1:
-        unsupported["address.lines"] = "one street line is sent: " + ", ".join(repr(x) for x in address.lines[1:]) + " left out"
     if address.region:
         unsupported["address.region"] = NO_FIELD.format("region")
     if record.geo is not None:

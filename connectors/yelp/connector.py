@@ -1,28 +1,29 @@
 """Yelp: partner Data Ingestion API (contract required), HTTP Basic, asynchronous jobs.
 
-UNVERIFIED beyond platforms.md (paths, Basic auth, `{businesses: [...]}` -> job id, per-field
-status with `detail_level=2`): the answer shapes below are our reading, shared with the sandbox
-emulator (`connectors/sandbox/yelp.py`).
+Sources: https://docs.developer.yelp.com/docs/data-ingestion-api (Basic auth, JSON, 2,500
+requests per 30 minutes per endpoint), .../reference/create_business_update_v1 (create body),
+.../reference/get_business_update_status_v1 (job status: `business_results[].update_results`
+with COMPLETED / APPLIED per field). The sandbox validates against a schema citing them.
 
 * Push: `POST {base}/v1/ingest/create` `{businesses: [{partner_business_id, matching_criteria,
-  update}]}` -> `{job_id}`. `matching_criteria` is always whole; `update` carries only the
-  changed update fields (`ctx.changed`; all of them on the first push); a field the record no
-  longer has is sent as `null` (clear it, UNVERIFIED). Nothing changed in the update fields: no call.
-  Re-sending is harmless: Yelp keys the business by `partner_business_id`, so creates are
-  idempotent by construction.
-* remote_id = `"<partner_business_id>/<job_id>"`. Yelp identifies the business by our store
-  code, but `read_back` only receives the remote id and the last job is the one thing it can
-  poll, so the job id rides along (store codes contain no `/`); it is also the remote_version.
-* Read back: `GET {base}/v1/ingest/status/{job_id}?detail_level=2` -> `{job_id, status:
-  PROCESSING|COMPLETED|FAILED, businesses: [{partner_business_id, yelp_business_id?, status,
-  fields: {name: APPLIED|PENDING|REJECTED, …}, errors: [{field, code, description}]}]}`.
-  A field PENDING (or the job PROCESSING) -> awaiting_review; all APPLIED -> live; REJECTED
-  fields -> live with those keys mismatched and Yelp's reasons in the message; the business
-  refused as a whole (no field applied) -> failed. It confirms what Yelp applied; the Yelp page
-  itself is not read, so a later Yelp-side edit is not seen.
-* Errors `{error: {code, description, errors?: [{field, description}]}}`: 400 -> Rejected
-  (per field), 401/403 -> ActionRequired, 429 -> RetryableError(throttled, Retry-After), 5xx ->
-  RetryableError. The password never reaches a message or log.
+  options?, update}]}` -> `{job_id}`. `matching_criteria` is always whole (its `state` is
+  required: without an ISO 3166-2 code the push is `Rejected` before any call); `update` carries
+  only the changed update fields (all on the first push); a field the record no longer has is
+  sent as `""` (Yelp: an empty string deletes the value). Categories: Yelp refuses to change
+  those of a business that has some, so they are sent only on the first push and only with the
+  connection option `create_if_missing=true` (then `options.create_if_missing` asks Yelp to
+  create the business when it has none); otherwise Yelp's own categories stay (reported).
+* remote_id = `"<partner_business_id>/<job_id>"` (store codes contain no `/`); the job id is
+  also the remote_version.
+* Read back: `GET {base}/v1/ingest/status/{job_id}?detail_level=2` -> `{status, business_results:
+  [{partner_business_id, yelp_business_id, status, update_results: {field: {status,
+  requested_value}}}]}`. A field COMPLETED or APPLIED is done; PROCESSING (or any waiting
+  status) -> awaiting_review; any other status (FAILED…) -> that field mismatched, with its
+  `error.message`; every field refused -> failed. It confirms what Yelp applied; the Yelp page
+  is not read.
+* Errors `{error: {code?, message}}`: 400 -> Rejected (the message), 401/403 -> ActionRequired,
+  429 -> RetryableError(throttled, Retry-After), 5xx -> RetryableError. The password never
+  reaches a message or log.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def _error(body: Any) -> dict[str, Any]:
 def classify(response: httpx.Response, *, not_found: str = "Yelp ingestion API not found at this base URL") -> ConnectorError:
     status = response.status_code
     error = _error(json_or_none(response))
-    summary = ": ".join(str(error[k]) for k in ("code", "description") if error.get(k)) or f"HTTP {status}"
+    message = error.get("message") or error.get("description")  # Yelp documents `message`
+    summary = ": ".join(str(v) for v in (error.get("code"), message) if v) or f"HTTP {status}"
     if status == 429:
         return RetryableError(f"{NAME} throttled the request: {summary}", retry_after=retry_after_seconds(response),
                               http_status=status, throttled=True)
@@ -84,9 +86,8 @@ def classify(response: httpx.Response, *, not_found: str = "Yelp ingestion API n
         return ActionRequired(f"{not_found} ({summary})", http_status=status)
     if status >= 500:
         return RetryableError(f"{NAME} server error: {summary}", retry_after=retry_after_seconds(response), http_status=status)
-    items = error.get("errors") if isinstance(error.get("errors"), list) else []
-    fields = [FieldError(_field(e.get("field")), str(e.get("description") or e.get("code") or e))
-              for e in items if isinstance(e, dict)]
+    fields = [FieldError(_field(part.split(":", 1)[0].strip()), part.split(":", 1)[1].strip())
+              for part in str(message or "").split("; ") if part.startswith("businesses[") and ":" in part]
     return Rejected(f"{NAME} refused the business: {summary}", fields, http_status=status)
 
 
@@ -104,19 +105,21 @@ class YelpConnector:
         name="Yelp",
         channel=Channel.api,
         capabilities=frozenset({"name", "status", "address", "geo", "phones.primary", "website", "categories",
-                                "hours.regular", "hours.special"}),
-        quota=Quota(10, 1),  # UNVERIFIED: the contract sets it; conservative
+                                "hours.regular"}),
+        quota=Quota(2500, 1800),  # documented: 2,500 requests per 30 minutes per endpoint
         location_quota=None,
         typical_delay=timedelta(days=7),  # UNVERIFIED: manual review
         verifiable=True,
         default_base_url="https://partner-api.yelp.com",
         credentials=("username", "password"),
-        options=(),
-        notes=("Partner Data Ingestion API (contract required); answer shapes UNVERIFIED. Partial updates: only changed "
-               "fields are sent. Changes go through Yelp's manual review; read-back polls the last ingestion job's "
-               "per-field status (APPLIED/PENDING/REJECTED), not the Yelp page. Not published: e-mail, description, "
-               "photos, additional phones; temporary closure and opening-soon are sent as closed. Category aliases "
-               "UNVERIFIED."),
+        options=("create_if_missing",),
+        notes=("Partner Data Ingestion API (contract required), built from Yelp's public reference "
+               "(docs.developer.yelp.com). Quota: 2,500 requests per 30 minutes per endpoint (documented). Partial "
+               "updates: only changed fields are sent. Read-back polls the last job's per-field status "
+               "(COMPLETED/APPLIED), not the Yelp page. state = ISO 3166-2 code (required). Categories only when "
+               "creating (option create_if_missing): Yelp refuses category changes on a business that has some. Not "
+               "published: special dates (item shape not in the public reference), e-mail, description, photos, "
+               "additional phones. Category aliases UNVERIFIED."),
     )
 
     def __init__(self, client: httpx.AsyncClient, base_url: str, credentials: Mapping[str, str],
@@ -124,6 +127,8 @@ class YelpConnector:
         self.client = client
         self.base_url = (base_url or self.info.default_base_url).rstrip("/")
         self._auth = (credentials.get("username") or "", credentials.get("password") or "")
+        flag = options.get("create_if_missing")
+        self._create = flag is True or (isinstance(flag, str) and flag.strip().lower() in ("true", "1", "yes", "on"))
 
     def render(self, record: Establishment) -> Rendering:
         return mapping.render(record)
@@ -133,13 +138,21 @@ class YelpConnector:
     async def push(self, record: Establishment, rendering: Rendering, ctx: PushContext) -> PushResult:
         payload = rendering.payload
         partner_id = str(payload["partner_business_id"])
+        if "state" not in payload["matching_criteria"]:
+            raise Rejected(f"{NAME} refused the business before sending: {mapping.MISSING_STATE}",
+                           [FieldError("address.region", mapping.MISSING_STATE)])
         first = not ctx.remote_id or ctx.previous is None
-        keys = mapping.UPDATE_FIELDS if first else [k for k in mapping.UPDATE_FIELDS if k in ctx.changed]
-        update = {k: payload.get(k) for k in keys if k in payload or not first}
+        keys = [k for k in mapping.UPDATE_FIELDS if first or k in ctx.changed]
+        if "categories" in keys and not (first and self._create):
+            keys.remove("categories")  # Yelp: categories cannot be changed on a business that has some
+        update = {k: payload.get(k, "") for k in keys if k in payload or not first}
         if not update:
             return PushResult(remote_id=ctx.remote_id or partner_id, state="awaiting_review",
                               remote_version=ctx.remote_version, detail={"no_changes": True})
-        business = {"partner_business_id": partner_id, "matching_criteria": payload["matching_criteria"], "update": update}
+        business: dict[str, Any] = {"partner_business_id": partner_id, "matching_criteria": payload["matching_criteria"],
+                                    "update": update}
+        if first and self._create:
+            business["options"] = {"create_if_missing": True}
         response = await self._send("POST", "/v1/ingest/create", json={"businesses": [business]})
         if not response.is_success:
             raise classify(response)
@@ -165,24 +178,25 @@ class YelpConnector:
             raise classify(response)
         body = json_or_none(response)
         body = body if isinstance(body, dict) else {}
-        items = body.get("businesses") if isinstance(body.get("businesses"), list) else []
-        item = next((b for b in items if isinstance(b, dict) and b.get("partner_business_id") == partner_id), {})
+        items = body.get("business_results") if isinstance(body.get("business_results"), list) else []
+        item = next((b for b in items if isinstance(b, dict) and b.get("partner_business_id") == partner_id),
+                    items[0] if len(items) == 1 and isinstance(items[0], dict) else {})
         yelp_id = item.get("yelp_business_id")
         common: dict[str, Any] = {"http_status": response.status_code, "remote_version": job_id,
                                   "live_url": f"https://www.yelp.com/biz/{quote(yelp_id, safe='')}" if yelp_id else None}
-        statuses = item.get("fields") if isinstance(item.get("fields"), dict) else {}
-        reasons = _reasons(item)
-        keys = [k for k in pushed if k in statuses]
-        pending = [k for k in keys if statuses[k] == "PENDING"]
-        rejected = [k for k in keys if statuses[k] == "REJECTED"]
-        applied = [k for k in keys if statuses[k] == "APPLIED"]
-        if body.get("status") == "FAILED" or (not applied and not pending and (rejected or reasons)):
-            return ReadBack(state="failed", message=f"{NAME} refused the business: {reasons or body.get('status')}", **common)
-        if body.get("status") == "PROCESSING" or pending or not item:
-            return ReadBack(state="awaiting_review", pending=pending or keys, mismatched=rejected,
-                            message=f"{NAME}: job {body.get('status') or 'unknown'}", **common)
-        message = f"{NAME} rejected {', '.join(rejected)}: {reasons}" if rejected else None
-        return ReadBack(state="live", mismatched=rejected, message=message, **common)
+        results = item.get("update_results") if isinstance(item.get("update_results"), dict) else {}
+        statuses = {k: str(v.get("status") or "").upper() for k, v in results.items() if isinstance(v, dict)}
+        done = [k for k, v in statuses.items() if v in DONE]
+        waiting = [k for k, v in statuses.items() if v in WAITING or not v]
+        refused = [k for k in statuses if k not in done and k not in waiting]
+        reasons = "; ".join(f"{k}: {_message(results[k]) or statuses[k]}" for k in refused)
+        if statuses and not done and not waiting:
+            return ReadBack(state="failed", message=f"{NAME} refused the business: {reasons}", **common)
+        if waiting or not item or str(body.get("status") or "").upper() in WAITING:
+            return ReadBack(state="awaiting_review", pending=[k for k in pushed if k in waiting] or waiting,
+                            mismatched=refused, message=f"{NAME}: job {body.get('status') or 'unknown'}", **common)
+        message = f"{NAME} refused {', '.join(refused)}: {reasons}" if refused else None
+        return ReadBack(state="live", mismatched=refused, message=message, **common)
 
     # ------------------------------------------------------------ HTTP
 
@@ -193,8 +207,10 @@ class YelpConnector:
                              headers={"Accept": "application/json"}, **kwargs)
 
 
-def _reasons(item: dict[str, Any]) -> str:
-    errors = item.get("errors") if isinstance(item.get("errors"), list) else []
-    parts = [f"{e.get('field')}: {e.get('description') or e.get('code')}" if e.get("field") else str(e.get("description") or e.get("code"))
-             for e in errors if isinstance(e, dict)]
-    return "; ".join(p for p in parts if p)
+DONE = {"COMPLETED", "APPLIED"}  # COMPLETED: processed; APPLIED: live (detail_level=2)
+WAITING = {"PROCESSING", "PENDING", "QUEUED", "IN_PROGRESS", "SUBMITTED"}
+
+
+def _message(result: dict[str, Any]) -> str:
+    error = result.get("error")
+    return str(error.get("message") or "") if isinstance(error, dict) else str(error or "")

@@ -1,43 +1,58 @@
 """Canonical record -> one Yelp Data Ingestion business (pure, no I/O).
 
-Top-level keys: `partner_business_id` (our store code: Yelp's key for the business),
-`matching_criteria` (always sent whole: how Yelp finds the business), and one key per Yelp
-`update` field (`name`, `address1`, …): the unit of change, since Yelp takes partial updates
-field by field. The connector sends `{partner_business_id, matching_criteria, update: {the
-changed update fields}}`.
+Sources: Yelp's Data Ingestion reference (https://docs.developer.yelp.com/docs/data-ingestion-api,
+.../reference/create_business_update_v1), the fields checked by the sandbox's contract
+(`connectors/sandbox/contracts/yelp/ingest_create.schema.json`, which names them).
 
-Choices (UNVERIFIED against Yelp: the ingestion field list is in the partner contract only):
+Top-level keys: `partner_business_id` (our store code), `matching_criteria` (always sent whole:
+how Yelp finds the business) and one key per Yelp `update` field (`name`, `address1`, …): the
+unit of change, since Yelp takes partial updates field by field.
 
-* Address: `address1`, `address2` (second line), `city`, `state` (region), `postal_code`,
-  `country` (ISO alpha-2); a third line and beyond are reported unsent.
+* Address: `parse_lines` finds the street line: `address1` is the street only (Yelp's data
+  guidelines), the complements (building, floor…) go to `address2`, `address3`; more are
+  reported unsent. Characters outside Yelp's documented set (letters, digits, spaces and
+  ``_-’/#&,.':``) are replaced by a space, at most 64 characters, reported when changed.
+* `state`: the ISO 3166-2 subdivision code (≤ 3 characters: `IDF`, `BRU`, `GE`), from the region
+  or the postal code (`connectors.common.subdivisions`); required in `matching_criteria`, so a
+  record whose code cannot be told is refused before any call (`MISSING_STATE`).
 * Phone: one `phone`, E.164: the primary (else the first additional); others reported unsent.
-* `url`: the website. `categories`: Yelp category aliases from `YELP_CATEGORIES` (UNVERIFIED
-  aliases), falling back to the nearest ancestor, reported when approximated.
-* Hours: Yelp Fusion's shape `[{"day": 0..6 (Monday = 0), "start": "HHMM", "end": "HHMM",
-  "is_overnight": bool}]`, one item per interval; `24:00` ends as `"0000"` overnight (Yelp's
-  way of writing midnight); a closed day has no item.
-* Special hours: `[{"date": "YYYY-MM-DD", "is_closed": bool, "start"?, "end"?, "is_overnight"?}]`,
-  one item per date and interval (a period is expanded, at most 366 dates).
-* Status: `is_closed` only. closed_permanently -> true. Temporary closure and "opening soon" are
-  sent as `is_closed: true` too (never open), reported in `unsupported["status"]`.
-* Not sent: e-mail, description, photos (no such ingestion field as far as we know).
+* `url`: the website. `categories`: at most 3 Yelp aliases (`YELP_CATEGORIES`, UNVERIFIED
+  aliases). Yelp refuses category changes on a business that already has categories, so the
+  connector sends them only when it asks Yelp to create a missing business (option
+  `create_if_missing`), on the first push.
+* Hours: `[{"day": "monday", "open": "08:00", "close": "12:00"}]`, one item per interval; `24:00`
+  is written `00:00` (close before open runs past midnight; 00:00-00:00 is a whole day).
+  Special dates: Yelp's items carry `date` and `action`, whose values are not in the public
+  reference we could read: not sent, reported (`hours.special`).
+* Status: `closed` (permanently), `temporarily_closed`, `opening_date` (opening soon, when known);
+  value types not spelled out in what we could read (booleans and an ISO date here).
+* Not sent: e-mail, description, photos (no such ingestion field).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import re
+
 from connectors.base import Rendering
-from connectors.common.special_hours import period_dates
-from connectors.common.status import closed_flag
+from connectors.common.address import parse_lines
+from connectors.common.subdivisions import subdivision_code
 from schemas import Establishment
 from schemas.categories import ancestry
-from schemas.establishment import Interval, SpecialHours
+from schemas.establishment import Interval, Status
 
-MAX_SPECIAL_DATES = 366
 IDENTITY_KEYS = ("partner_business_id", "matching_criteria")  # sent with every call; not update fields
-UPDATE_FIELDS = ("name", "address1", "address2", "city", "state", "postal_code", "country", "latitude", "longitude",
-                 "phone", "url", "categories", "hours", "special_hours", "is_closed")
+UPDATE_FIELDS = ("name", "address1", "address2", "address3", "city", "state", "postal_code", "country", "latitude",
+                 "longitude", "phone", "url", "categories", "hours", "temporarily_closed", "closed", "opening_date")
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_CATEGORIES = 3
+MAX_LINE = 64
+_LINE_CHARS = re.compile(r"[^\w \-’/#&,.':]")
+MISSING_STATE = ("Yelp needs the ISO 3166-2 subdivision code (matching_criteria.state, at most 3 characters such as IDF): "
+                 "set the address region to a code or a known region name")
+UNSUPPORTED_SPECIAL = ("Yelp's special-date hours items (date + action) are not spelled out in its public reference: "
+                       "not sent")
 
 # Canonical key -> Yelp category alias. UNVERIFIED: aliases from memory of Yelp's public category
 # list, not checked; None -> the nearest ancestor's alias. Every root has one.
@@ -76,15 +91,16 @@ def yelp_category(key: str) -> tuple[str, str]:
 def render(record: Establishment) -> Rendering:
     unsupported: dict[str, str] = {}
     address = record.address
-    fields: dict[str, Any] = {"name": record.name, "address1": address.lines[0]}
-    if len(address.lines) > 1:
-        fields["address2"] = address.lines[1]
-    if len(address.lines) > 2:
-        left_out = ", ".join(repr(line) for line in address.lines[2:])
-        unsupported["address.lines"] = f"Yelp takes two address lines: {left_out} left out"
+    lines = parse_lines(address.lines)
+    parts = ([lines.street_line] if lines.street_line else []) + list(lines.complements)
+    fields: dict[str, Any] = {"name": record.name}
+    for key, part in zip(("address1", "address2", "address3"), parts):
+        fields[key] = _line(part, key, unsupported)
+    if len(parts) > 3:
+        unsupported["address.lines"] = "Yelp takes three address lines: " + ", ".join(map(repr, parts[3:])) + " left out"
     fields["city"] = address.locality
-    if address.region:
-        fields["state"] = address.region
+    if state := subdivision_code(address.country, address.region, address.postal_code):
+        fields["state"] = state
     if address.postal_code:
         fields["postal_code"] = address.postal_code
     fields["country"] = address.country
@@ -98,21 +114,31 @@ def render(record: Establishment) -> Rendering:
     if record.website:
         fields["url"] = record.website
     fields["categories"] = _categories(record, unsupported)
-    if hours := [_interval({"day": i}, iv) for i, (_, ivs) in enumerate(record.hours.regular.days()) for iv in ivs]:
+    if hours := [_interval(day, iv) for day, (_, ivs) in zip(DAYS, record.hours.regular.days()) for iv in ivs]:
         fields["hours"] = hours
     if record.hours.special:
-        fields["special_hours"] = [item for period in record.hours.special for item in _special(period, unsupported)]
-    fields["is_closed"] = _is_closed(record, unsupported)
+        unsupported["hours.special"] = UNSUPPORTED_SPECIAL
+    fields["closed"] = record.status == Status.closed_permanently
+    fields["temporarily_closed"] = record.status == Status.closed_temporarily
+    if record.status == Status.opening_soon and record.opening_date:
+        fields["opening_date"] = record.opening_date.isoformat()
     if record.email:
         unsupported["email"] = UNSUPPORTED_EMAIL
     if record.description:
         unsupported["description"] = UNSUPPORTED_DESCRIPTION
     if record.photos:
         unsupported["photos"] = UNSUPPORTED_PHOTOS
-    criteria = {k: fields[k] for k in ("name", "address1", "city", "postal_code", "country", "phone", "latitude",
-                                       "longitude") if k in fields}
+    criteria = {k: fields[k] for k in ("name", "address1", "city", "state", "postal_code", "country", "phone",
+                                       "latitude", "longitude") if k in fields}
     payload = {"partner_business_id": record.store_code, "matching_criteria": criteria, **fields}
     return Rendering(payload=payload, unsupported=unsupported)
+
+
+def _line(text: str, key: str, unsupported: dict[str, str]) -> str:
+    clean = re.sub(r"\s+", " ", _LINE_CHARS.sub(" ", text)).strip()[:MAX_LINE]
+    if clean != text:
+        unsupported[f"address.{key}"] = f"{text!r} sent as {clean!r} (Yelp allows letters, digits, spaces and _-’/#&,.': in 64 characters)"
+    return clean
 
 
 def _categories(record: Establishment, unsupported: dict[str, str]) -> list[str]:
@@ -124,30 +150,19 @@ def _categories(record: Establishment, unsupported: dict[str, str]) -> list[str]
             approximated.append(f"{key} sent as {alias} (its parent {source})")
         if alias not in aliases:
             aliases.append(alias)
+    notes = []
     if approximated:
-        unsupported["categories"] = "no Yelp category of their own: " + "; ".join(approximated)
-    return aliases
+        notes.append("no Yelp category of their own: " + "; ".join(approximated))
+    if len(aliases) > MAX_CATEGORIES:
+        notes.append(f"Yelp takes {MAX_CATEGORIES} categories: {', '.join(aliases[MAX_CATEGORIES:])} not sent")
+    if notes:
+        unsupported["categories"] = "; ".join(notes)
+    return aliases[:MAX_CATEGORIES]
 
 
 def hhmm(time: str) -> str:
-    return "0000" if time == "24:00" else time.replace(":", "")
+    return "00:00" if time == "24:00" else time
 
 
-def _interval(head: dict[str, Any], interval: Interval) -> dict[str, Any]:
-    start, end = interval.span()
-    return {**head, "start": hhmm(interval.open), "end": hhmm(interval.close), "is_overnight": end >= 24 * 60}
-
-
-def _special(period: SpecialHours, unsupported: dict[str, str]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for day in period_dates(period, MAX_SPECIAL_DATES, unsupported, "one Yelp item per date"):
-        date = day.isoformat()
-        if period.closed:
-            out.append({"date": date, "is_closed": True})
-        else:
-            out += [_interval({"date": date, "is_closed": False}, iv) for iv in period.intervals]
-    return out
-
-
-def _is_closed(record: Establishment, unsupported: dict[str, str]) -> bool:
-    return closed_flag(record, unsupported, "Yelp ingestion", "is_closed=true")
+def _interval(day: str, interval: Interval) -> dict[str, Any]:
+    return {"day": day, "open": hhmm(interval.open), "close": hhmm(interval.close)}

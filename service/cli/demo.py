@@ -47,15 +47,18 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
                       "regain_access_unit_seconds": regain_unit}),
         "apple": ({"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"},
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
-        "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing"}),
+        # the sandbox is Vitrine's reading of the partner API: it "confirms" it by construction
+        "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing", "partner_contract": "confirmed"}),
         "yelp": ({"username": "sandbox-yelp", "password": "sandbox-yelp-secret"}, {"base_url": f"{url}/yelp"}),
-        "here": ({"api_key": "sandbox-here-key"}, {"base_url": f"{url}/here"}),
+        "here": ({"api_key": "sandbox-here-key", "app_id": "sandbox-here-app"}, {"base_url": f"{url}/here"}),
         "foursquare": ({"service_key": "sandbox-foursquare-key"}, {"base_url": f"{url}/foursquare"}),
-        "tomtom": ({"api_key": "sandbox-tomtom-key"}, {"base_url": f"{url}/tomtom"}),
+        # the kind schema is agreed with TomTom per customer: the sandbox agrees to this one
+        "tomtom": ({"api_key": "sandbox-tomtom-key"}, {"base_url": f"{url}/tomtom", "feedback_kind": "vitrine_place_v1"}),
         # OpenStreetMap is off unless an organisation opts in to automated edits (OSM's code of
         # conduct); the demo opts in because its "OpenStreetMap" is the local sandbox.
         "osm": ({"access_token": "sandbox-osm-token"},
                 {"base_url": f"{url}/osm", "automated_edits_opt_in": "true",
+                 "automated_edits_docs": "https://wiki.openstreetmap.org/wiki/Automated_edits/Vitrine_sandbox",
                  "changeset_comment": "Vitrine demo: {name}"}),
     }
 

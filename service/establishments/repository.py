@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.models import EstablishmentLabel, EstablishmentRow, Revision, SyncTarget
+from schemas.text import like_pattern
 from service.auth.access import Scope
+from service.models import EstablishmentLabel, EstablishmentRow, Revision, SyncTarget
 
 CHUNK = 500  # keeps IN (...) lists and executemany batches well under driver limits
 
@@ -34,24 +37,45 @@ _GET = {(deleted, for_update): _get_query(deleted, for_update) for deleted in (F
 
 
 async def get(session: AsyncSession, org_id: int, store_code: str, *, deleted: bool = False,
-              for_update: bool = False) -> EstablishmentRow | None:
+              for_update: bool = False, fresh: bool = False) -> EstablishmentRow | None:
+    """`for_update` locks the row until the transaction ends (PostgreSQL; SQLite has one
+    writer at a time anyway); `fresh` re-reads a row this session already holds."""
     query = _GET[(deleted, for_update)]
+    if fresh:
+        query = query.execution_options(populate_existing=True)
     return (await session.exec(query, params={"org_id": org_id, "store_code": store_code})).first()
 
 
 async def get_many(session: AsyncSession, org_id: int, store_codes: Sequence[str],
-                   *, for_update: bool = False) -> dict[str, EstablishmentRow]:
-    """Rows by store code, deleted ones included (a create revives them)."""
+                   *, for_update: bool = False, fresh: bool = False) -> dict[str, EstablishmentRow]:
+    """Rows by store code, deleted ones included (a create revives them). Locked rows are
+    locked in store-code order, so two writers of overlapping sets cannot deadlock."""
     found: dict[str, EstablishmentRow] = {}
-    for chunk in _chunks(list(dict.fromkeys(store_codes))):
+    for chunk in _chunks(sorted(set(store_codes))):
         query = select(EstablishmentRow).where(
             EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.store_code).in_(chunk)
         )
         if for_update:
-            query = query.with_for_update()
+            query = query.order_by(EstablishmentRow.store_code).with_for_update()
+        if fresh:
+            query = query.execution_options(populate_existing=True)
         for row in (await session.exec(query)).all():
             found[row.store_code] = row
     return found
+
+
+async def lock_writes(session: AsyncSession, org_id: int) -> None:
+    """Serialise the organisation's multi-row writes (bulk upserts) for this transaction:
+    a PostgreSQL advisory lock, so overlapping bulks take their row locks one after the other
+    instead of deadlocking; on SQLite, the database's write lock taken now (an empty write),
+    so what is read next is not stale by the time it is written."""
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:space, :org)"), {"space": _LOCK_SPACE, "org": org_id})
+    else:
+        await session.execute(text("UPDATE establishment SET revision = revision WHERE 0 = 1"))
+
+
+_LOCK_SPACE = 0x5E7A  # advisory lock key space of establishment writes (two-int form: space, organisation)
 
 
 async def current_revisions(session: AsyncSession, org_id: int) -> list[tuple[int, int]]:
@@ -83,25 +107,32 @@ async def list_page(session: AsyncSession, org_id: int, *, label: str | None, lo
         query = query.where(func.lower(EstablishmentRow.locality) == locality.lower())
     if status:
         query = query.where(EstablishmentRow.status == status)
-    if q:
-        pattern = f"%{q.strip()}%"
-        query = query.where(or_(col(EstablishmentRow.name).ilike(pattern),
-                                col(EstablishmentRow.store_code).ilike(pattern),
-                                col(EstablishmentRow.locality).ilike(pattern)))
+    if q and q.strip():
+        pattern = like_pattern(q.strip())  # `q=%` looks for a percent sign, not for everything
+        query = query.where(or_(col(EstablishmentRow.name).ilike(pattern, escape="\\"),
+                                col(EstablishmentRow.store_code).ilike(pattern, escape="\\"),
+                                col(EstablishmentRow.locality).ilike(pattern, escape="\\")))
     if after:
         query = query.where(EstablishmentRow.store_code > after)
     query = query.order_by(EstablishmentRow.store_code).limit(limit)
     return list((await session.exec(query)).all())
 
 
+def _insert_skipping_conflicts(session: AsyncSession, table: Any) -> Any:
+    dialect = session.bind.dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    return statement.on_conflict_do_nothing(index_elements=["organisation_id", "store_code"])
+
+
 async def insert_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert establishments, return their ids by store code."""
+    """Insert establishments, return their ids by store code. A store code another
+    transaction created meanwhile is skipped, not an error (its code is missing from the
+    answer): the caller decides whether that is a 409 or an update."""
     ids: dict[str, int] = {}
     table = EstablishmentRow.__table__  # Core, not ORM bulk: half the Python work per row, same rows
+    statement = _insert_skipping_conflicts(session, table).returning(table.c.id, table.c.store_code)  # type: ignore[attr-defined]
     for chunk in _chunks(rows):
-        result = await session.execute(
-            insert(table).returning(table.c.id, table.c.store_code), list(chunk)  # type: ignore[attr-defined]
-        )
+        result = await session.execute(statement, list(chunk))
         ids.update({code: id_ for id_, code in result.all()})
     return ids
 

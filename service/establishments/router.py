@@ -1,10 +1,13 @@
 """`/api/v1/establishments`: thin HTTP layer over the establishments service."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
+from pydantic import Field
 
-from schemas import Establishment, EstablishmentPatch, EstablishmentPublic
+from schemas import Establishment, EstablishmentPublic
+from schemas.establishment import STORE_CODE_PATTERN, Status
+from schemas.text import QueryText
 from schemas.api import BulkRequest, BulkResponse, RevisionPublic
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse
@@ -17,6 +20,9 @@ from service.settings import get_settings
 router = APIRouter(prefix="/establishments", tags=["establishments"],
                    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read: 412 if it is stale.")]
+StoreCode = Annotated[str, Path(pattern=STORE_CODE_PATTERN, description="The site's store code")]
+Cursor = Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page")]
+RevisionNumber = Annotated[int, Field(ge=1)]
 _404 = {404: {"model": ErrorResponse}}
 _412 = {412: {"model": ErrorResponse, "description": "If-Match names an older revision"}}
 
@@ -38,15 +44,16 @@ async def create_establishment(body: Establishment, session: SessionDep, who: Pr
 @router.get("", response_model=Page[EstablishmentPublic])
 async def list_establishments(
     session: SessionDep, who: PrincipalDep,
-    label: Annotated[str | None, Query(description="Only sites with this label")] = None,
-    locality: Annotated[str | None, Query(description="Exact locality, case-insensitive")] = None,
-    status: Annotated[str | None, Query(description="open, closed_temporarily, …")] = None,
-    q: Annotated[str | None, Query(description="Search in name, store code and locality")] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+    label: Annotated[QueryText | None, Query(description="Only sites with this label")] = None,
+    locality: Annotated[QueryText | None, Query(description="Exact locality, case-insensitive")] = None,
+    status: Annotated[Status | None, Query(description="Only sites with this status")] = None,
+    q: Annotated[QueryText | None, Query(description="Search in name, store code and locality "
+                                                     "(`%` and `_` are plain characters)")] = None,
+    cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[EstablishmentPublic]:
     rows = await repo.list_page(session, who.organisation_id, label=label, locality=locality, status=status,
-                                q=q, after=decode_cursor(cursor), limit=limit + 1, scope=who.scope)
+                                q=q, after=decode_cursor(cursor, str), limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=[service.to_public(r) for r in rows],
@@ -64,7 +71,7 @@ async def bulk_upsert(body: BulkRequest, session: SessionDep, who: PrincipalDep)
 
 
 @router.get("/{store_code}", response_model=EstablishmentPublic, responses=_404)
-async def get_establishment(store_code: str, session: SessionDep, who: PrincipalDep,
+async def get_establishment(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
                             response: Response) -> EstablishmentPublic:
     row = await service.get_or_404(session, who.organisation_id, store_code)
     _etag(response, row.revision)
@@ -72,7 +79,7 @@ async def get_establishment(store_code: str, session: SessionDep, who: Principal
 
 
 @router.put("/{store_code}", response_model=EstablishmentPublic, responses={**_404, **_412, 201: {"model": EstablishmentPublic}})
-async def replace_establishment(store_code: str, body: Establishment, session: SessionDep, who: PrincipalDep,
+async def replace_establishment(store_code: StoreCode, body: Establishment, session: SessionDep, who: PrincipalDep,
                                 response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
     """Replace the whole record (creates it when the store code is new: 201)."""
     if body.store_code != store_code:
@@ -80,29 +87,48 @@ async def replace_establishment(store_code: str, body: Establishment, session: S
                        f"{store_code!r}; rename by creating the new code and deleting the old", field="store_code")
     source = Source("api", who.source_ref)
     row = await repo.get(session, who.organisation_id, store_code)
-    if row is None:
-        await service.create(session, who.organisation_id, body, source)
-        response.status_code = status.HTTP_201_CREATED
+    if row is None and if_match in (None, "*"):  # created here, or by a request that ran meanwhile: replaced
+        outcome = await service.create(session, who.organisation_id, body, source, on_conflict="update")
+        if outcome.action == "create":
+            response.status_code = status.HTTP_201_CREATED
     else:
-        await service.update(session, who.organisation_id, row, body, source, if_match)
+        await service.update(session, who.organisation_id, store_code, lambda _: body, source, if_match)
     row = await service.get_or_404(session, who.organisation_id, store_code)
     _etag(response, row.revision)
     return service.to_public(row)
 
 
-@router.patch("/{store_code}", response_model=EstablishmentPublic, responses={**_404, **_412})
-async def patch_establishment(store_code: str, body: EstablishmentPatch, session: SessionDep, who: PrincipalDep,
-                              response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
-    """Change some top-level fields; the others keep their stored value."""
-    changes = body.model_dump(mode="json", exclude_unset=True)
-    row, _ = await service.patch(session, who.organisation_id, store_code, changes,
+_MERGE_PATCH_EXAMPLES = {
+    "additional_phones": {"summary": "Add phone numbers; the primary phone stays",
+                          "value": {"phones": {"additional": ["+33612345678"]}}},
+    "monday": {"summary": "Change Monday's hours; the other days stay",
+               "value": {"hours": {"regular": {"monday": [{"open": "08:00", "close": "12:00"},
+                                                          {"open": "14:00", "close": "19:00"}]}}}},
+    "remove": {"summary": "null removes: clear the coordinates and one platform id",
+               "value": {"geo": None, "platform_ids": {"facebook": None}}},
+}
+_MERGE_PATCH_BODY = {"schema": {"$ref": "#/components/schemas/Establishment"}, "examples": _MERGE_PATCH_EXAMPLES}
+
+
+@router.patch("/{store_code}", response_model=EstablishmentPublic, responses={**_404, **_412},
+              openapi_extra={"requestBody": {"required": True, "content": {
+                  "application/merge-patch+json": _MERGE_PATCH_BODY, "application/json": _MERGE_PATCH_BODY}}})
+async def patch_establishment(store_code: StoreCode, body: Annotated[dict[str, Any], Body()], session: SessionDep,
+                              who: PrincipalDep, response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
+    """Change part of a record: a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json`
+    or `application/json`. Any subset of the `Establishment` fields, at any depth: nested objects
+    merge (`{"phones": {"additional": [...]}}` keeps `phones.primary`; `hours.regular` merges day by
+    day), `null` removes a value (a required one cannot be removed: 422), arrays (lines, labels,
+    photos, a day's intervals, special hours) replace the stored array. A field not sent is never
+    changed. The merged record is validated as a whole; errors name the field path."""
+    row, _ = await service.patch(session, who.organisation_id, store_code, body,
                                  Source("api", who.source_ref), if_match)
     _etag(response, row.revision)
     return service.to_public(row)
 
 
 @router.delete("/{store_code}", status_code=204, responses={**_404, **_412})
-async def delete_establishment(store_code: str, session: SessionDep, who: PrincipalDep,
+async def delete_establishment(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
                                if_match: IfMatch = None) -> Response:
     """Remove a site from Vitrine (its history is kept; creating the code again revives it)."""
     await service.delete(session, who.organisation_id, store_code, Source("api", who.source_ref), if_match)
@@ -110,10 +136,11 @@ async def delete_establishment(store_code: str, session: SessionDep, who: Princi
 
 
 @router.get("/{store_code}/revisions", response_model=Page[RevisionPublic], responses=_404)
-async def list_revisions(store_code: str, session: SessionDep, who: PrincipalDep,
-                         cursor: str | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[RevisionPublic]:
+async def list_revisions(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
+                         cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[RevisionPublic]:
     row = await service.get_or_404(session, who.organisation_id, store_code)
-    revs = await repo.revisions(session, row.id, before=decode_cursor(cursor), limit=limit + 1)  # type: ignore[arg-type]
+    revs = await repo.revisions(session, row.id, before=decode_cursor(cursor, RevisionNumber),  # type: ignore[arg-type]
+                                limit=limit + 1)
     more = len(revs) > limit
     revs = revs[:limit]
     items = [RevisionPublic.model_validate(r, from_attributes=True) for r in revs]

@@ -8,7 +8,8 @@ with executemany statements, so a 10,000-row import costs a handful of round tri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,12 +19,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from schemas import Establishment, EstablishmentPublic
 from schemas.api import BulkItemResult, BulkResponse, BulkSummary, FieldError
 from schemas.diff import FieldChange, diff_records
+from schemas.establishment import STORE_CODE_PATTERN
+from schemas.text import printable
 from service.errors import ApiError, NotFound, validation_details
 from service.establishments import repository as repo
 from service.models import EstablishmentRow, Revision, utcnow
 from service.sync import outbox
 
 Action = Literal["create", "update", "unchanged"]
+_STORE_CODE = re.compile(STORE_CODE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -107,21 +111,54 @@ def _batches(outcomes: list[Outcome]) -> Iterable[list[Outcome]]:
         yield outcomes[start : start + repo.CHUNK]
 
 
-async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], source: Source) -> None:
-    """Write planned outcomes: rows, revisions, labels, and the sync outbox, in the caller's
-    transaction."""
-    now = utcnow()
-    new = [o for o in outcomes if o.action == "create" and o.existing is None]
-    revived = [o for o in outcomes if o.action == "create" and o.existing is not None]
-    changed = [o for o in outcomes if o.action == "update"] + revived
+def _replan(outcome: Outcome, row: EstablishmentRow) -> None:
+    """Plan `outcome` again, in place, against `row` (created by someone else meanwhile)."""
+    fresh = _plan_one(outcome.store_code, outcome.content, outcome.record, {outcome.store_code: row})
+    outcome.action, outcome.planned_changes, outcome.existing = fresh.action, fresh.planned_changes, fresh.existing
+    outcome.revision, outcome.establishment_id = fresh.revision, fresh.establishment_id
+
+
+async def _insert_new(session: AsyncSession, org_id: int, new: list[Outcome], now: Any,
+                      on_conflict: Literal["update", "reject"]) -> None:
+    """Insert the planned creates, in store-code order (two writers inserting overlapping
+    codes wait for each other in the same order: no deadlock). A code another transaction
+    created since the plan was made is planned again against that row (an upsert), or is a
+    409 naming it (`reject`, a create)."""
+    conflicts: list[Outcome] = []
     # statement parameters are built one batch at a time: a big import never holds them all
-    for batch in _batches(new):
+    for batch in _batches(sorted(new, key=lambda o: o.store_code)):
         ids = await repo.insert_rows(session, [
             {"organisation_id": org_id, "store_code": o.store_code, "revision": 1,
              "created_at": now, "updated_at": now, **_columns(o.record, o.content)} for o in batch
         ])
         for o in batch:
-            o.establishment_id = ids[o.store_code]
+            o.establishment_id = ids.get(o.store_code)
+            if o.establishment_id is None:
+                conflicts.append(o)
+    if not conflicts:
+        return
+    if on_conflict == "reject":
+        raise _already_exists(conflicts[0].store_code)
+    rows = await repo.get_many(session, org_id, [o.store_code for o in conflicts], for_update=True, fresh=True)
+    for o in conflicts:
+        _replan(o, rows[o.store_code])
+
+
+def _already_exists(store_code: str) -> ApiError:
+    return ApiError(409, "conflict", f"establishment {store_code!r} already exists; use PUT or PATCH to change it",
+                    field="store_code")
+
+
+async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], source: Source,
+                on_conflict: Literal["update", "reject"] = "update") -> None:
+    """Write planned outcomes: rows, revisions, labels, and the sync outbox, in the caller's
+    transaction."""
+    now = utcnow()
+    new = [o for o in outcomes if o.action == "create" and o.existing is None]
+    await _insert_new(session, org_id, new, now, on_conflict)
+    new = [o for o in new if o.action == "create" and o.existing is None]
+    revived = [o for o in outcomes if o.action == "create" and o.existing is not None]
+    changed = [o for o in outcomes if o.action == "update"] + revived
     for batch in _batches(changed):
         await repo.update_rows(session, [
             {"id": o.existing.id, "revision": o.revision, "updated_at": now, "deleted_at": None,  # type: ignore[union-attr]
@@ -148,6 +185,8 @@ async def apply(session: AsyncSession, org_id: int, outcomes: list[Outcome], sou
 
 async def save_many(session: AsyncSession, org_id: int, records: Sequence[Establishment],
                     source: Source) -> list[Outcome]:
+    """Upsert `records`: each one created, updated or unchanged, whatever writes overlap."""
+    await repo.lock_writes(session, org_id)
     existing = await repo.get_many(session, org_id, [r.store_code for r in records], for_update=True)
     outcomes = plan(records, existing)
     await apply(session, org_id, outcomes, source)
@@ -161,16 +200,17 @@ async def bulk_upsert(session: AsyncSession, org_id: int, items: list[dict[str, 
     seen: dict[str, int] = {}
     for index, item in enumerate(items):
         code = item.get("store_code") if isinstance(item, dict) else None
-        code = code if isinstance(code, str) else None
+        code = printable(code) if isinstance(code, str) else None
         try:
             record = Establishment.model_validate(item)
         except ValidationError as exc:
-            errors = [FieldError(field=d.field, message=d.message) for d in validation_details(exc.errors())]
+            errors = [FieldError(**d.model_dump()) for d in validation_details(exc.errors())]
             results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=errors)
             continue
         if record.store_code in seen:
             results[index] = BulkItemResult(index=index, store_code=code, result="rejected", errors=[FieldError(
-                field="store_code", message=f"same store_code as item {seen[record.store_code]}")])
+                field="store_code", message=f"same store_code as item {seen[record.store_code]}",
+                code="duplicate_store_code")])
             continue
         seen[record.store_code] = index
         valid.append((index, record))
@@ -196,20 +236,29 @@ def validate_record(data: dict[str, Any]) -> Establishment:
 
 
 async def get_or_404(session: AsyncSession, org_id: int, store_code: str) -> EstablishmentRow:
+    if not _STORE_CODE.fullmatch(store_code):  # no such code can exist (and NUL never reaches the database)
+        raise NotFound("establishment", printable(store_code))
     row = await repo.get(session, org_id, store_code)
     if row is None:
         raise NotFound("establishment", store_code)
     return row
 
 
-async def create(session: AsyncSession, org_id: int, record: Establishment, source: Source) -> Outcome:
+async def create(session: AsyncSession, org_id: int, record: Establishment, source: Source,
+                 on_conflict: Literal["update", "reject"] = "reject") -> Outcome:
+    """Create `record`; when its store code exists (even created by a request running at the
+    same moment): a 409 naming it (`reject`), or a replacement of the stored record (`update`, PUT)."""
     existing = await repo.get_many(session, org_id, [record.store_code], for_update=True)
     row = existing.get(record.store_code)
     if row is not None and row.deleted_at is None:
-        raise ApiError(409, "conflict", f"establishment {record.store_code!r} already exists; "
-                       "use PUT or PATCH to change it", field="store_code")
+        if on_conflict == "reject":
+            raise _already_exists(record.store_code)
+        return (await update(session, org_id, record.store_code, lambda _: record, source, None))[1]
     outcome = plan([record], existing)[0]
-    await apply(session, org_id, [outcome], source)
+    if outcome.action == "create" and outcome.existing is not None:  # a revival: the row is updated in place
+        if not await repo.update_if_revision(session, row.id, row.revision, {"deleted_at": None}):  # type: ignore[union-attr, arg-type]
+            raise _already_exists(record.store_code)  # another request revived it first (SQLite)
+    await apply(session, org_id, [outcome], source, on_conflict)
     return outcome
 
 
@@ -223,21 +272,37 @@ def _check_if_match(row: EstablishmentRow, if_match: str | None) -> None:
                        "reload it and apply your change again", headers={"ETag": f'"{row.revision}"'})
 
 
-async def update(session: AsyncSession, org_id: int, row: EstablishmentRow, record: Establishment,
-                 source: Source, if_match: str | None) -> Outcome:
-    """Replace a stored record by `record`; a no-op when nothing changed."""
-    _check_if_match(row, if_match)
-    outcome = plan([record], {row.store_code: row})[0]
-    if outcome.action == "unchanged":
-        return outcome
-    now = utcnow()
-    if not await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
+_ATTEMPTS = 5
+
+
+async def update(session: AsyncSession, org_id: int, store_code: str,
+                 record_for: Callable[[EstablishmentRow], Establishment], source: Source,
+                 if_match: str | None) -> tuple[EstablishmentRow, Outcome]:
+    """Replace the stored record by `record_for(stored row)`; a no-op when nothing changed.
+
+    The row is read locked (PostgreSQL: concurrent writers queue behind each other and each
+    builds its change on the latest revision). With `If-Match`, a stale revision is a 412.
+    Without it, the change is applied on whatever revision is latest: if the row moved between
+    the read and the write (SQLite, which has no row locks), it is read again and the change
+    built again, never answered with a 412 the client did not ask for."""
+    for attempt in range(_ATTEMPTS):
+        row = await repo.get(session, org_id, store_code, for_update=True, fresh=attempt > 0)
+        if row is None:
+            raise NotFound("establishment", store_code)
+        _check_if_match(row, if_match)
+        record = record_for(row)
+        outcome = plan([record], {row.store_code: row})[0]
+        if outcome.action == "unchanged":
+            return row, outcome
+        now = utcnow()
+        if await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
                                          {"revision": outcome.revision, "updated_at": now,
                                           **_columns(record, outcome.content)}):
-        raise ApiError(412, "precondition_failed", f"{row.store_code} changed while this update ran; retry")
-    await _log_single(session, org_id, row.id, outcome, source)  # type: ignore[arg-type]
-    row.revision, row.updated_at, row.data = outcome.revision, now, outcome.content
-    return outcome
+            await _log_single(session, org_id, row.id, outcome, source)  # type: ignore[arg-type]
+            row.revision, row.updated_at, row.data = outcome.revision, now, outcome.content
+            return row, outcome
+    raise ApiError(409, "conflict", f"{store_code} kept changing while this update ran; retry",
+                   field="store_code")
 
 
 async def _log_single(session: AsyncSession, org_id: int, establishment_id: int, outcome: Outcome,
@@ -251,22 +316,45 @@ async def _log_single(session: AsyncSession, org_id: int, establishment_id: int,
     await outbox.record_revisions(session, org_id, [(establishment_id, outcome.revision)])
 
 
+def merge_patch(target: Any, patch: Any) -> Any:
+    """JSON Merge Patch (RFC 7396, section 2): an object merges key by key into the target,
+    `null` removes the key, anything else (arrays included) replaces the target's value."""
+    if not isinstance(patch, dict):
+        return patch
+    merged = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = merge_patch(merged.get(key), value)
+    return merged
+
+
 async def patch(session: AsyncSession, org_id: int, store_code: str, changes: dict[str, Any],
                 source: Source, if_match: str | None) -> tuple[EstablishmentRow, Outcome]:
-    row = await get_or_404(session, org_id, store_code)
-    merged = {"store_code": row.store_code, **row.data, **changes}
-    record = validate_record(merged)
-    return row, await update(session, org_id, row, record, source, if_match)
+    """Apply a merge patch to the stored record: a field not in `changes` is never changed."""
+    if "store_code" in changes and changes["store_code"] != store_code:
+        raise ApiError(422, "store_code_mismatch", f"store_code {changes['store_code']!r} differs from the URL's "
+                       f"{store_code!r}; rename by creating the new code and deleting the old", field="store_code")
+    return await update(session, org_id, store_code,
+                        lambda row: validate_record(merge_patch({**row.data, "store_code": row.store_code}, changes)),
+                        source, if_match)
 
 
 async def delete(session: AsyncSession, org_id: int, store_code: str, source: Source,
                  if_match: str | None) -> None:
-    row = await get_or_404(session, org_id, store_code)
-    _check_if_match(row, if_match)
-    now = utcnow()
-    if not await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
+    """Remove a site; like `update`, on the latest revision unless `If-Match` names another."""
+    await get_or_404(session, org_id, store_code)
+    for attempt in range(_ATTEMPTS):
+        row = await repo.get(session, org_id, store_code, for_update=True, fresh=attempt > 0)
+        if row is None:  # deleted by a request that ran meanwhile
+            raise NotFound("establishment", store_code)
+        _check_if_match(row, if_match)
+        now = utcnow()
+        if await repo.update_if_revision(session, row.id, row.revision,  # type: ignore[arg-type]
                                          {"revision": row.revision + 1, "deleted_at": now, "updated_at": now}):
-        raise ApiError(412, "precondition_failed", f"{row.store_code} changed while this delete ran; retry")
-    session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete", changes=[],  # type: ignore[arg-type]
-                         snapshot=None, source=source.kind, source_ref=source.ref))
-    await outbox.record_revisions(session, org_id, [(row.id, row.revision + 1)])  # type: ignore[list-item]
+            session.add(Revision(establishment_id=row.id, number=row.revision + 1, action="delete",  # type: ignore[arg-type]
+                                 changes=[], snapshot=None, source=source.kind, source_ref=source.ref))
+            await outbox.record_revisions(session, org_id, [(row.id, row.revision + 1)])  # type: ignore[list-item]
+            return
+    raise ApiError(409, "conflict", f"{store_code} kept changing while this delete ran; retry", field="store_code")

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from connectors.base import ActionRequired, Channel, ConnectorError, RetryableError
+from connectors.http import make_client
 from connectors.registry import CONNECTORS
 from service.models import PlatformConnection
 from service.platforms.endpoints import base_url
@@ -23,7 +24,7 @@ from service.settings import Settings
 
 # A listing id of the platform's own shape that no listing has, so the read reaches the
 # resource's route (and its authentication) and answers "not found" when the credentials work.
-PROBE_IDS = {"google": "locations/0"}
+PROBE_IDS = {"google": "locations/0", "yelp": "0/0"}
 PROBE_ID = "0"
 # what the connectors say when a platform refuses credentials without a 401/403 (Graph's 190)
 _REFUSED = re.compile(r"(credential|token|key|password)s? (is |are |were )?(invalid|expired|rejected|revoked)"
@@ -43,7 +44,7 @@ async def check(platform: str, credentials: dict[str, str], options: dict[str, A
         return CheckResult(True, f"{info.name} has no API to probe ({info.channel.value}): nothing checked")
     url = base_url(settings, PlatformConnection(organisation_id=0, platform=platform, options=options))
     own = client is None
-    client = client or httpx.AsyncClient(timeout=httpx.Timeout(settings.http_timeout_seconds, connect=5.0))
+    client = client or make_client(settings.http_timeout_seconds, user_agent=settings.user_agent)
     try:
         connector = CONNECTORS[platform](client, url, credentials, options)
         await connector.read_back(PROBE_IDS.get(platform, PROBE_ID), {})

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import respx
 
+from connectors.http import make_client
 from connectors.base import (
     FIELDS,
     ActionRequired,
@@ -231,7 +232,8 @@ ERROR_CASES: dict[str, ErrorCase] = {
                                 "context": {"field": "locationDetails.phoneNumbers[0].phoneNumber"}}]),
         field="phoneNumbers[0].phoneNumber"),
     "osm": ErrorCase(
-        credentials={"access_token": "osm-token"}, options={"automated_edits_opt_in": "true"},
+        credentials={"access_token": "osm-token"}, options={"automated_edits_opt_in": "true",
+                 "automated_edits_docs": "https://wiki.openstreetmap.org/wiki/Automated_edits/Example"},
         prelude=(("GET", "/api/0.6/map", reply(200, text=OSM_EMPTY_MAP)),
                  ("PUT", "/api/0.6/changeset/create", reply(200, text="7")),
                  ("PUT", "/api/0.6/changeset/7/close", reply(200, text=""))),
@@ -240,29 +242,30 @@ ERROR_CASES: dict[str, ErrorCase] = {
         auth=reply(401, text="Couldn't authenticate you"),
         validation=reply(400, text="Latitude 95 out of range", headers={"Error": "Latitude 95 out of range"})),
     "here": ErrorCase(
-        credentials={"api_key": "here-key"}, prelude=(), write=("POST", "/feedback/"),
+        credentials={"api_key": "here-key", "app_id": "here-app"}, prelude=(), write=("POST", "/feedback/"),
         throttle=reply(429, {"title": "Too Many Requests", "status": 429}, headers={"Retry-After": "7"}),
         retry_after=7.0,
         auth=reply(401, {"error": "Unauthorized", "error_description": "apiKey invalid. apiKey not found."}),
         validation=reply(400, {"title": "Bad Request", "status": 400, "cause": "Invalid feedback",
-                               "errors": [{"field": "properties.phone", "message": "is not a phone number"}]}),
+                               "errors": [{"field": "[0].properties.phone", "message": "is not a phone number"}]}),
         field="phone"),
     "foursquare": ErrorCase(
         credentials={"service_key": "fsq-key"}, prelude=(), write=("POST", "/places/suggest/place"),
         throttle=reply(429, {"message": "Rate limit exceeded"}, headers={"Retry-After": "1"}), retry_after=1.0,
         auth=reply(401, {"message": "Invalid request token."}),
-        validation=reply(400, {"message": "Invalid request",
+        validation=reply(400, {"message": "tel: is not a phone number",
                                "errors": [{"field": "tel", "message": "is not a phone number"}]}),
         field="tel"),
     "tomtom": ErrorCase(
-        credentials={"api_key": "tomtom-key"}, prelude=(), write=("POST", "/places/feedback/1/reports"),
+        credentials={"api_key": "tomtom-key"}, options={"feedback_kind": "agreed_kind"}, prelude=(),
+        write=("POST", "/maps/orbis/feedback"),
         throttle=reply(429, {"errorText": "Too many requests"}, headers={"Retry-After": "3"}), retry_after=3.0,
-        auth=reply(403, {"errorText": "Forbidden"}),
-        validation=reply(400, {"errorText": "Invalid report", "detailedError": {"code": "BadRequest", "details": [
-            {"code": "InvalidField", "target": "place.phone", "message": "not a phone number"}]}}),
-        field="phone"),
+        auth=reply(403, {"detailedError": {"code": "Forbidden", "message": "You are not allowed to access this endpoint"}}),
+        validation=reply(400, {"errorText": "severity: must be an integer greater than 0", "detailedError": {
+            "code": "BAD_REQUEST", "details": [{"target": "severity", "message": "must be an integer greater than 0"}]}}),
+        field="severity"),
     "bing": ErrorCase(
-        credentials={"api_key": "bing-key"},
+        credentials={"api_key": "bing-key"}, options={"partner_contract": "confirmed"},
         prelude=(("POST", "/trustedPartnerApi/v1/GetBusinesses", reply(200, {"OperationStatus": "Success",
                                                                              "Businesses": []})),),
         write=("POST", "/trustedPartnerApi/v1/CreateBusinesses"),
@@ -276,9 +279,8 @@ ERROR_CASES: dict[str, ErrorCase] = {
     "yelp": ErrorCase(
         credentials={"username": "partner", "password": "secret"}, prelude=(), write=("POST", "/v1/ingest/create"),
         throttle=reply(429, {"error": {"code": "TOO_MANY_REQUESTS"}}, headers={"Retry-After": "10"}), retry_after=10.0,
-        auth=reply(401, {"error": {"code": "UNAUTHORIZED", "description": "Bad credentials"}}),
-        validation=reply(400, {"error": {"code": "INVALID_REQUEST", "description": "Invalid business",
-                                         "errors": [{"field": "businesses[0].update.url", "description": "bad url"}]}}),
+        auth=reply(401, {"error": {"code": "UNAUTHORIZED", "message": "Bad credentials"}}),
+        validation=reply(400, {"error": {"code": "INVALID_REQUEST", "message": "businesses[0].update.url: bad url"}}),
         field="url"),
     # Feed partners delivering over HTTPS: the upload answers the same three ways
     **{key: ErrorCase(base_url=f"https://upload.example.com/feeds/{key}", **FEED_CASE)  # type: ignore[arg-type]
@@ -370,7 +372,7 @@ async def test_a_create_pushed_twice_makes_one_listing(platform: str, sandbox_se
     options = dict(options)
     base = options.pop("base_url")
     est = Establishment.model_validate(RECORDS["full"])
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with make_client(10) as client:  # the shared client, with Vitrine's User-Agent
         assert (await client.post(f"{sandbox_server.url}/_sandbox/reset")).status_code == 200
         connector = CONNECTORS[platform](client, base, credentials, options)
         rendering = connector.render(est)

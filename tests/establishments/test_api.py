@@ -28,7 +28,7 @@ async def test_invalid_record_names_each_field(client):
     fields = {e["field"]: e["message"] for e in error["errors"]}
     assert "phones.primary" in fields and "'12'" in fields["phones.primary"]
     assert "categories.primary" in fields and "castle" in fields["categories.primary"]
-    assert "five digits" in fields["address"]
+    assert "five digits" in fields["address.postal_code"]
 
 
 async def test_duplicate_create_is_a_conflict(client):

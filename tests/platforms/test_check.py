@@ -20,7 +20,7 @@ def sandbox_url():
     server.stop()
 
 
-@pytest.mark.parametrize("platform", [p for p in API if p != "yelp"])
+@pytest.mark.parametrize("platform", API)
 async def test_check_accepts_good_and_refuses_wrong_credentials(platform, sandbox_url):
     settings = Settings(secret_key="k" * 32)
     creds, opts = sandbox_connections(sandbox_url)[platform]

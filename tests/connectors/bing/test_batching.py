@@ -15,6 +15,7 @@ import respx
 from connectors.base import ActionRequired, FieldError, PushContext, PushResult, Rejected, RetryableError
 from connectors.bing import batcher
 from connectors.bing.connector import BingConnector, batch_tracking_id
+from tests.connectors.bing.conftest import CONFIRMED
 from schemas import Establishment
 from tests.establishments.factories import record
 
@@ -68,7 +69,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
 
 
 def connector(client: httpx.AsyncClient, **options: Any) -> BingConnector:
-    return BingConnector(client, "", {"api_key": KEY}, {"email_id": "it@groupe.fr", **options})
+    return BingConnector(client, "", {"api_key": KEY}, {"email_id": "it@groupe.fr", **CONFIRMED, **options})
 
 
 async def push_all(records: list[Establishment], remote: bool = False,
@@ -199,7 +200,7 @@ async def test_other_accounts_and_operations_are_not_mixed(api: respx.MockRouter
     update = api.post("/UpdateBusinesses").mock(side_effect=answer())
 
     async def push_with(key: str, r: Establishment) -> PushResult:
-        c = BingConnector(client, "", {"api_key": key}, {})
+        c = BingConnector(client, "", {"api_key": key}, CONFIRMED)
         return await c.push(r, c.render(r), ctx(r, r.store_code))
     await asyncio.gather(push_with("key-a", est(1)), push_with("key-b", est(2)), push_with("key-a", est(3)))
     calls = sorted((c.request.headers["X-Api-Key"], len(body(c.request)["Businesses"])) for c in update.calls)

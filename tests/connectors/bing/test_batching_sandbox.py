@@ -13,6 +13,7 @@ import pytest
 
 from connectors.base import PushContext, PushResult, Rejected
 from connectors.bing.connector import BingConnector
+from tests.connectors.bing.conftest import CONFIRMED
 from connectors.sandbox import SandboxConfig, SandboxServer
 from schemas import Establishment
 from tests.establishments.factories import record
@@ -40,7 +41,7 @@ def est(n: int, **overrides: Any) -> Establishment:
 
 async def push(client: httpx.AsyncClient, server: SandboxServer, record_: Establishment,
                remote_id: str | None = None) -> PushResult:
-    connector = BingConnector(client, f"{server.url}/bing", {"api_key": KEY}, {})  # one per job, as the engine does
+    connector = BingConnector(client, f"{server.url}/bing", {"api_key": KEY}, CONFIRMED)  # one per job, as the engine does
     rendering = connector.render(record_)
     return await connector.push(record_, rendering, PushContext(
         store_code=record_.store_code, remote_id=remote_id, remote_version=None, previous=None,
@@ -64,7 +65,7 @@ async def test_fifty_concurrent_creates_make_two_calls_and_fifty_live_listings(c
     log = (await client.get("/_sandbox/bing/calls")).json()
     assert [c["Items"] for c in log] == [COUNT, COUNT]
 
-    connector = BingConnector(client, f"{server.url}/bing", {"api_key": KEY}, {})
+    connector = BingConnector(client, f"{server.url}/bing", {"api_key": KEY}, CONFIRMED)
     rbs = await asyncio.gather(*(connector.read_back(r.store_code, connector.render(r).payload) for r in records))
     assert [rb.state for rb in rbs] == ["live"] * COUNT and all(rb.mismatched == [] for rb in rbs)
     stats = (await client.get("/_sandbox/stats")).json()["bing"]
@@ -102,7 +103,7 @@ async def test_a_store_pushed_twice_at_once_makes_one_listing(client: httpx.Asyn
 async def test_an_invalid_business_fails_alone_in_its_batch(client: httpx.AsyncClient, server: SandboxServer) -> None:
     async def bad() -> PushResult:
         record_ = est(2)
-        connector = BingConnector(client, f"{server.url}/bing", {"api_key": KEY}, {})
+        connector = BingConnector(client, f"{server.url}/bing", {"api_key": KEY}, CONFIRMED)
         rendering = connector.render(record_)
         rendering.payload["OperatingHours"] = ["Lundi 8h-19h"]
         return await connector.push(record_, rendering, PushContext(record_.store_code, None, None, None, [], "req-bad"))

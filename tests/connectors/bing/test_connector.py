@@ -13,6 +13,7 @@ import respx
 
 from connectors.base import ActionRequired, FieldError, PushContext, Rejected, Rendering, RetryableError
 from connectors.bing.connector import LISTING_GONE, BingConnector
+from tests.connectors.bing.conftest import CONFIRMED
 from schemas import Establishment
 from tests.establishments.factories import record
 
@@ -54,7 +55,7 @@ async def api() -> AsyncIterator[respx.MockRouter]:
 @pytest.fixture
 async def connector() -> AsyncIterator[BingConnector]:
     async with httpx.AsyncClient() as client:
-        yield BingConnector(client, "", {"api_key": KEY}, {"email_id": "it@groupe.fr"})
+        yield BingConnector(client, "", {"api_key": KEY}, {"email_id": "it@groupe.fr", **CONFIRMED})
 
 
 @pytest.fixture
@@ -156,7 +157,7 @@ async def test_error_classes(api: respx.MockRouter, connector: BingConnector, re
 
 async def test_missing_api_key_needs_a_person(record_: Establishment) -> None:
     async with httpx.AsyncClient() as client:
-        connector = BingConnector(client, BASE, {}, {})
+        connector = BingConnector(client, BASE, {}, CONFIRMED)
         with pytest.raises(ActionRequired, match="api_key"):
             await connector.push(record_, connector.render(record_), ctx())
 
@@ -201,3 +202,14 @@ async def test_read_back_errors_are_classified(api: respx.MockRouter, connector:
     with pytest.raises(RetryableError) as caught:
         await connector.read_back(STORE, rendering.payload)
     assert caught.value.throttled and caught.value.retry_after == 2.0
+
+
+async def test_nothing_is_sent_until_the_partner_contract_is_confirmed(api: respx.MockRouter) -> None:
+    from connectors.bing.connector import UNCONFIRMED
+
+    record_ = Establishment.model_validate(record())
+    async with httpx.AsyncClient() as client:
+        connector = BingConnector(client, "", {"api_key": KEY}, {})
+        with pytest.raises(ActionRequired) as caught:
+            await connector.push(record_, connector.render(record_), ctx())
+    assert caught.value.reason == UNCONFIRMED and not api.calls

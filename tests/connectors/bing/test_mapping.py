@@ -124,9 +124,8 @@ def test_what_bing_cannot_take_is_reported_never_dropped_silently() -> None:
     assert rendering.unsupported == {
         "email": UNSUPPORTED_EMAIL, "description": UNSUPPORTED_DESCRIPTION, "photos": UNSUPPORTED_PHOTOS,
         "phones.additional": "Bing takes one phone number: +33612345678 not sent",
-        "address.lines": "Bing takes two address lines: 'BP 12' left out",
     }
-    assert rendering.payload["PhoneNumber"] == "+33123456789" and rendering.payload["AddressLine2"] == "Bâtiment B"
+    assert rendering.payload["PhoneNumber"] == "+33123456789" and rendering.payload["AddressLine2"] == "Bâtiment B, BP 12"
 
 
 def test_without_a_primary_phone_the_first_additional_one_is_sent() -> None:
@@ -156,3 +155,13 @@ def test_differing_keys_is_lenient_on_order_and_coordinates() -> None:
     assert differing_keys(pushed, live) == []
     assert differing_keys(pushed, {**live, "PhoneNumber": "+33999999999"}) == ["PhoneNumber"]
     assert differing_keys(pushed, {k: v for k, v in live.items() if k != "MainWebSite"}) == ["MainWebSite"]
+
+
+def test_a_building_line_first_goes_to_address_line_2() -> None:
+    from connectors.bing.mapping import render as render_bing
+    from schemas import Establishment as Est
+    from tests.establishments.factories import record as rec
+
+    payload = render_bing(Est.model_validate(rec(address={"lines": ["Bâtiment B, 2e étage", "12 bis rue Oberkampf"],
+                                                          "postal_code": "75011", "locality": "Paris"}))).payload
+    assert (payload["AddressLine1"], payload["AddressLine2"]) == ("12 bis rue Oberkampf", "Bâtiment B, 2e étage")

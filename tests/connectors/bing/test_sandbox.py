@@ -10,6 +10,7 @@ import pytest
 
 from connectors.base import ActionRequired, PushContext, PushResult, Rejected
 from connectors.bing.connector import BingConnector
+from tests.connectors.bing.conftest import CONFIRMED
 from connectors.sandbox import ManualClock, create_app
 from schemas import Establishment
 from tests.establishments.factories import record
@@ -32,7 +33,7 @@ async def sandbox(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def connector(sandbox: httpx.AsyncClient) -> BingConnector:
-    return BingConnector(sandbox, "http://sandbox/bing", CREDENTIALS, {})
+    return BingConnector(sandbox, "http://sandbox/bing", CREDENTIALS, CONFIRMED)
 
 
 def est(**overrides: Any) -> Establishment:
@@ -103,6 +104,6 @@ async def test_emulator_refusals_become_the_right_errors(connector: BingConnecto
     assert [e.field for e in caught.value.field_errors] == ["OperatingHours[0]"]
     with pytest.raises(ActionRequired, match="no longer exists"):
         await push(connector, est(), remote_id="CLI-075-001")
-    bad_key = BingConnector(sandbox, "http://sandbox/bing", {"api_key": "nope"}, {})
+    bad_key = BingConnector(sandbox, "http://sandbox/bing", {"api_key": "nope"}, CONFIRMED)
     with pytest.raises(ActionRequired, match="API key"):
         await push(bad_key, est())

@@ -1,23 +1,20 @@
-"""FoursquareConnector over a mocked network (respx): new place, edits, dry run, statuses, errors."""
+"""FoursquareConnector against the Foursquare emulator (rules from the Places API reference, 2025-06-17)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import respx
 
-from connectors.base import ActionRequired, FieldError, PushContext, Rejected, RetryableError
-from connectors.foursquare.connector import FoursquareConnector
+from connectors.base import ActionRequired, PushContext, Rejected
+from connectors.foursquare.connector import FoursquareConnector, edit_params
+from connectors.sandbox import ManualClock
 from schemas import Establishment
 from tests.establishments.factories import record
 
-BASE = "https://places-api.foursquare.com"
-KEY = "fsq-s3cr3t-never-shown"
-FSQ = "4b0588a1f964a520b7d922e3"
+CREDENTIALS = {"service_key": "sandbox-foursquare-key"}
+HOSPITAL, EMERGENCY_ROOM, PHARMACY = "4bf58dd8d48988d196941735", "4bf58dd8d48988d194941735", "4bf58dd8d48988d10f951735"
 
 
 def est(**overrides: Any) -> Establishment:
@@ -25,134 +22,76 @@ def est(**overrides: Any) -> Establishment:
 
 
 def ctx(remote_id: str | None = None, previous: dict[str, Any] | None = None, changed: list[str] | None = None) -> PushContext:
-    return PushContext("CLI-075-001", remote_id, remote_id, previous, changed or [], "req-1")
+    return PushContext(store_code="CLI-075-001", remote_id=remote_id, remote_version=remote_id, previous=previous,
+                       changed=changed or [], request_id="req-1")
+
+
+def diff(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    return sorted(k for k in {*old, *new} if old.get(k) != new.get(k))
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE, assert_all_called=False, assert_all_mocked=True) as router:
-        yield router
+def connector(client: httpx.AsyncClient) -> FoursquareConnector:
+    return FoursquareConnector(client, "http://sandbox/foursquare", CREDENTIALS, {})
 
 
-async def make(options: dict[str, Any] | None = None) -> FoursquareConnector:
-    return FoursquareConnector(httpx.AsyncClient(), BASE, {"service_key": KEY}, options or {})
+async def existing_place(client: httpx.AsyncClient) -> str:
+    response = await client.post("/_sandbox/foursquare/places", json={"name": "Clinique du Parc", "categories": HOSPITAL})
+    return response.json()["fsq_id"]
 
 
-def body(route: respx.Route) -> dict[str, Any]:
-    return json.loads(route.calls[-1].request.content)
-
-
-async def test_new_place_without_fsq_id(api: respx.MockRouter) -> None:
-    route = api.post("/places/suggest/place").mock(return_value=httpx.Response(201, json={"suggestion_id": "s1", "status": "pending"}))
-    fsq = await make()
+async def test_new_place_then_edit_then_closure_as_query_parameters(connector: FoursquareConnector,
+                                                                    client: httpx.AsyncClient, clock: ManualClock) -> None:
     record_ = est()
-    result = await fsq.push(record_, fsq.render(record_), ctx())
-    request = route.calls[-1].request
-    assert request.headers["authorization"] == f"Bearer {KEY}" and request.headers["idempotency-key"].startswith("vitrine-")
-    assert body(route) == fsq.render(record_).payload and "dry_run" not in request.url.params
-    assert (result.remote_id, result.state, result.created, result.detail["kind"]) == ("s1", "awaiting_review", True, "place")
-    await fsq.push(record_, fsq.render(record_), ctx())
-    assert route.calls[0].request.headers["idempotency-key"] == route.calls[1].request.headers["idempotency-key"]
+    first = connector.render(record_)
+    created = await connector.push(record_, first, ctx())
+    assert created.detail["kind"] == "place"
+    clock.advance(30)
+    assert (await connector.read_back(created.remote_id, first.payload)).state == "live"
+    changed = est(website=None, categories={"primary": "pharmacy", "additional": ["hospital"]})
+    second = connector.render(changed)
+    edited = await connector.push(changed, second, ctx(created.remote_id, first.payload, diff(first.payload, second.payload)))
+    assert edited.detail["kind"] == "edit"
+    assert set(edited.detail["sent"]) == {"unset_fields", "add_fsq_category_ids", "remove_fsq_category_ids",
+                                          "primary_fsq_category_id"}
+    clock.advance(30)
+    assert (await connector.read_back(edited.remote_id, second.payload)).state == "live"
+    closed = est(website=None, categories={"primary": "pharmacy", "additional": ["hospital"]}, status="closed_permanently")
+    third = connector.render(closed)
+    removed = await connector.push(closed, third, ctx(edited.remote_id, second.payload, diff(second.payload, third.payload)))
+    assert removed.detail["kind"] == "remove"
+    clock.advance(30)
+    assert (await connector.read_back(removed.remote_id, third.payload)).state == "live"
+    [place] = (await client.get("/_sandbox/foursquare/locations")).json()["places"]
+    assert place["categories"].split(",")[0] == PHARMACY and "website" not in place and place["closed"] == "CLOSED"
 
 
-async def test_edit_with_known_fsq_id_sends_only_changed(api: respx.MockRouter) -> None:
-    route = api.post(f"/places/{FSQ}/suggest/edit").mock(return_value=httpx.Response(201, json={"suggestion_id": "s2"}))
-    fsq = await make()
-    new = est(platform_ids={"foursquare": FSQ}, name="Clinique du Parc Oberkampf", website=None)
-    result = await fsq.push(new, fsq.render(new), ctx("s1", {"name": "x"}, ["name", "website"]))
-    assert body(route) == {"name": "Clinique du Parc Oberkampf", "website": None}
-    assert (result.remote_id, result.created) == ("s2", False)
+async def test_an_existing_place_gets_an_edit(connector: FoursquareConnector, client: httpx.AsyncClient) -> None:
+    fsq_id = await existing_place(client)
+    record_ = est(platform_ids={"foursquare": fsq_id}, description="x" * 400)
+    result = await connector.push(record_, connector.render(record_), ctx())
+    assert result.detail["kind"] == "edit" and "description" in result.detail["sent"]
 
 
-async def test_categories_travel_as_fsq_category_ids(api: respx.MockRouter) -> None:
-    place = api.post("/places/suggest/place").mock(return_value=httpx.Response(201, json={"suggestion_id": "s1"}))
-    edit = api.post(f"/places/{FSQ}/suggest/edit").mock(return_value=httpx.Response(201, json={"suggestion_id": "s2"}))
-    fsq = await make()
-    lab = est(categories={"primary": "medical_laboratory", "additional": ["blood_donation"]})
-    first = fsq.render(lab)
-    await fsq.push(lab, first, ctx())
-    assert body(place)["fsq_category_ids"] == ["4f4531b14b9074f6e4fb0103", "5f2c43a65b4c177b9a6dcc62"]
-
-    moved = est(platform_ids={"foursquare": FSQ}, categories={"primary": "pharmacy"})
-    second = fsq.render(moved)
-    changed = [key for key in second.payload if second.payload[key] != first.payload.get(key)]
-    assert changed == ["fsq_category_ids"]
-    await fsq.push(moved, second, ctx("s1", first.payload, changed))
-    assert body(edit) == {"fsq_category_ids": ["4bf58dd8d48988d10f951735"]}
-
-
-async def test_first_push_with_fsq_id_sends_everything_as_an_edit(api: respx.MockRouter) -> None:
-    route = api.post(f"/places/{FSQ}/suggest/edit").mock(return_value=httpx.Response(201, json={"suggestion_id": "s2"}))
-    fsq = await make()
-    record_ = est(platform_ids={"foursquare": FSQ})
-    await fsq.push(record_, fsq.render(record_), ctx(FSQ, None, []))
-    assert body(route) == fsq.render(record_).payload
-
-
-async def test_edit_after_an_accepted_new_place_uses_its_fsq_id(api: respx.MockRouter) -> None:
-    api.get("/places/suggest/status/s1").mock(return_value=httpx.Response(200, json={
-        "suggestion_id": "s1", "type": "place", "status": "accepted", "fsq_id": FSQ}))
-    route = api.post(f"/places/{FSQ}/suggest/edit").mock(return_value=httpx.Response(201, json={"suggestion_id": "s2"}))
-    fsq = await make()
-    new = est(phones={"primary": "+33140000000"})
-    await fsq.push(new, fsq.render(new), ctx("s1", {"tel": "+33123456789"}, ["tel"]))
-    assert body(route) == {"tel": "+33140000000"}
-
-
-async def test_edit_waits_while_the_new_place_is_pending(api: respx.MockRouter) -> None:
-    api.get("/places/suggest/status/s1").mock(return_value=httpx.Response(200, json={
-        "suggestion_id": "s1", "type": "place", "status": "pending"}))
-    fsq = await make()
-    new = est(name="Autre")
-    with pytest.raises(RetryableError) as caught:
-        await fsq.push(new, fsq.render(new), ctx("s1", {"name": "x"}, ["name"]))
-    assert caught.value.retry_after == 86_400
-
-
-async def test_dry_run_validates_and_sends_nothing(api: respx.MockRouter) -> None:
-    route = api.post("/places/suggest/place").mock(return_value=httpx.Response(200, json={"dry_run": True, "valid": True}))
-    fsq = await make({"dry_run": True})
+async def test_refusals_and_rejection(connector: FoursquareConnector, client: httpx.AsyncClient) -> None:
     record_ = est()
-    with pytest.raises(ActionRequired) as caught:
-        await fsq.push(record_, fsq.render(record_), ctx())
-    assert route.calls[-1].request.url.params["dry_run"] == "true" and "dry run" in caught.value.reason
+    rendering = connector.render(record_)
+    rendering.payload["hours"] = "Mon 08:00-12:00"
+    with pytest.raises(Rejected) as caught:
+        await connector.push(record_, rendering, ctx())
+    assert [e.field for e in caught.value.field_errors] == ["hours"]
+    with pytest.raises(ActionRequired, match="coordinates"):
+        no_geo = est(geo=None)
+        await connector.push(no_geo, connector.render(no_geo), ctx())
+    created = await connector.push(record_, connector.render(record_), ctx())
+    await client.post(f"/_sandbox/foursquare/suggestions/{created.remote_id}/reject", json={"reason": "Duplicate"})
+    rb = await connector.read_back(created.remote_id, {})
+    assert rb.state == "failed" and "Duplicate" in (rb.message or "")
 
 
-async def test_new_place_needs_coordinates(api: respx.MockRouter) -> None:
-    fsq = await make()
-    record_ = est(geo=None)
-    with pytest.raises(ActionRequired) as caught:
-        await fsq.push(record_, fsq.render(record_), ctx())
-    assert "coordinates (geo)" in caught.value.reason
-
-
-@pytest.mark.parametrize(("status", "state"), [("pending", "awaiting_review"), ("accepted", "live"), ("rejected", "failed")])
-async def test_read_back_states(api: respx.MockRouter, status: str, state: str) -> None:
-    api.get("/places/suggest/status/s1").mock(return_value=httpx.Response(200, json={
-        "suggestion_id": "s1", "type": "edit", "status": status, "fsq_id": FSQ, "reason": "Duplicate venue"}))
-    rb = await (await make()).read_back("s1", {"name": "x"})
-    assert rb.state == state and rb.live_url == f"https://foursquare.com/v/{FSQ}"
-    if state == "failed":
-        assert "Duplicate venue" in (rb.message or "")
-
-
-async def raised(api: respx.MockRouter, response: httpx.Response) -> Exception:
-    api.post("/places/suggest/place").mock(return_value=response)
-    fsq = await make()
-    record_ = est()
-    with pytest.raises(Exception) as caught:
-        await fsq.push(record_, fsq.render(record_), ctx())
-    assert KEY not in str(caught.value)
-    return caught.value
-
-
-async def test_error_classes(api: respx.MockRouter) -> None:
-    throttled = await raised(api, httpx.Response(429, headers={"Retry-After": "2"}, json={"message": "Rate limit exceeded"}))
-    assert isinstance(throttled, RetryableError) and throttled.throttled and throttled.retry_after == 2
-    assert isinstance(await raised(api, httpx.Response(401, json={"message": "Invalid request token."})), ActionRequired)
-    assert isinstance(await raised(api, httpx.Response(403, json={"message": "Forbidden"})), ActionRequired)
-    rejected = await raised(api, httpx.Response(400, json={"message": "Invalid request",
-                                                           "errors": [{"field": "tel", "message": "is not a phone number"}]}))
-    assert isinstance(rejected, Rejected) and rejected.field_errors == [FieldError("tel", "is not a phone number")]
-    server = await raised(api, httpx.Response(500, json={"message": "Internal error"}))
-    assert isinstance(server, RetryableError) and not server.throttled
+def test_edit_params_clear_with_unset_fields_and_diff_categories() -> None:
+    params = edit_params({"name": "X", "categories": [PHARMACY, HOSPITAL]},
+                         {"name": "Y", "website": "https://a.example", "categories": [HOSPITAL, EMERGENCY_ROOM]},
+                         ["name", "website", "categories"])
+    assert params == {"name": "X", "unset_fields": "website", "add_fsq_category_ids": PHARMACY,
+                      "remove_fsq_category_ids": EMERGENCY_ROOM, "primary_fsq_category_id": PHARMACY}

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+
+from connectors.http import default_user_agent
 import pytest
 import respx
 
@@ -18,7 +20,8 @@ from tests.establishments.factories import record
 BASE = "https://api.openstreetmap.org"
 API = "/api/0.6"
 TOKEN = "s3cr3t-osm-token"
-OPTIONS = {"automated_edits_opt_in": "true"}
+DOCS = "https://wiki.openstreetmap.org/wiki/Automated_edits/Example"
+OPTIONS = {"automated_edits_opt_in": "true", "automated_edits_docs": DOCS}
 
 
 def est(**overrides: Any) -> Establishment:
@@ -82,8 +85,17 @@ async def test_push_needs_the_automated_edits_opt_in(api: respx.MockRouter, clie
     assert not api.calls
 
 
+async def test_push_needs_the_documentation_link_the_policy_asks_for(api: respx.MockRouter,
+                                                                     client: httpx.AsyncClient) -> None:
+    connector = OsmConnector(client, BASE, {"access_token": TOKEN}, {"automated_edits_opt_in": "true"})
+    record_ = est()
+    with pytest.raises(ActionRequired, match="automated_edits_docs"):
+        await connector.push(record_, connector.render(record_), ctx())
+    assert not api.calls
+
+
 async def test_push_needs_a_token(api: respx.MockRouter, client: httpx.AsyncClient) -> None:
-    connector = OsmConnector(client, BASE, {}, {"automated_edits_opt_in": True})
+    connector = OsmConnector(client, BASE, {}, {"automated_edits_opt_in": True, "automated_edits_docs": DOCS})
     record_ = est()
     with pytest.raises(ActionRequired, match="access_token"):
         await connector.push(record_, connector.render(record_), ctx())
@@ -108,7 +120,9 @@ async def test_create_searches_then_opens_writes_and_closes_a_changeset(api: res
     assert tags == rendering.payload
     opened = ET.fromstring(api["open"].calls[0].request.content)
     assert {t.get("k"): t.get("v") for t in opened.iter("tag")} == {
-        "created_by": "Vitrine", "bot": "yes", "comment": "Update Clinique du Parc from the establishment's own record"}
+        "created_by": default_user_agent().split(" ")[0].replace("/", " "), "bot": "yes",
+        "comment": "Update Clinique du Parc from the establishment's own record",
+        "source": "establishment's own record (via Vitrine)", "description": DOCS}  # the Automated Edits policy's tags
     request = create.calls[0].request
     assert request.headers["Authorization"] == f"Bearer {TOKEN}" and request.headers["Content-Type"].startswith("text/xml")
     assert api["close"].call_count == 1

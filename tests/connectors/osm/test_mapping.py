@@ -62,8 +62,21 @@ def test_non_ascii_and_extra_lines_and_several_phones() -> None:
     assert tags["name"] == "Clinique Saint-Exupéry – Pôle Santé"
     assert (tags["addr:housenumber"], tags["addr:street"], tags["addr:city"]) == ("12 bis", "rue de l'Église", "Toulouse")
     assert tags["phone"] == "+33 5 61 00 00 00;+33 6 12 34 56 78"
-    assert "'Bâtiment B'" in rendering.unsupported["address.lines"]
-    assert set(rendering.unsupported) >= {"description", "photos", "address.lines"}
+    assert tags["addr:housename"] == "Bâtiment B"
+    assert set(rendering.unsupported) >= {"description", "photos"}
+
+
+def test_a_building_line_before_the_street_never_becomes_addr_street() -> None:
+    tags = render(est(address={"lines": ["Bâtiment B, 2e étage", "12 bis rue Oberkampf"], "postal_code": "75011",
+                               "locality": "Paris", "country": "FR"})).payload
+    assert (tags["addr:housenumber"], tags["addr:street"]) == ("12 bis", "rue Oberkampf")
+    assert tags["addr:housename"] == "Bâtiment B"
+
+
+def test_a_lieu_dit_without_street_is_addr_place() -> None:
+    rendering = render(est(address={"lines": ["Lieu-dit Les Granges"], "postal_code": "24200", "locality": "Sarlat",
+                                    "country": "FR"}))
+    assert rendering.payload["addr:place"] == "Les Granges" and "addr:street" not in rendering.payload
 
 
 def test_phone_of_another_country_keeps_its_international_format() -> None:

@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+
+from connectors.http import default_user_agent
 import pytest
 
 from connectors.base import ActionRequired, PushContext, RetryableError
@@ -16,7 +18,8 @@ from schemas import Establishment
 from tests.establishments.factories import record
 
 CREDENTIALS = {"access_token": "sandbox-osm-token"}
-OPTIONS = {"automated_edits_opt_in": "true", "changeset_comment": "Vitrine sandbox: {name}"}
+DOCS = "https://wiki.openstreetmap.org/wiki/Automated_edits/Example"
+OPTIONS = {"automated_edits_opt_in": "true", "automated_edits_docs": DOCS, "changeset_comment": "Vitrine sandbox: {name}"}
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def config() -> SandboxConfig:
 @pytest.fixture
 async def sandbox(clock: ManualClock, config: SandboxConfig) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(config, clock)),
-                                 base_url="http://sandbox") as client:
+                                 base_url="http://sandbox", headers={"User-Agent": default_user_agent()}) as client:
         yield client
 
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
+from connectors.http import default_user_agent
 from connectors.sandbox import ManualClock, SandboxConfig, create_app
 
 
@@ -25,7 +26,9 @@ async def make_client(clock: ManualClock) -> AsyncIterator[MakeClient]:
 
     def make(config: SandboxConfig | None = None) -> httpx.AsyncClient:
         app = create_app(config, clock)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox")
+        # Vitrine's own User-Agent, as the shared client sends it (the OSM emulator blocks library defaults)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox",
+                                   headers={"User-Agent": default_user_agent()})
         client.app = app  # type: ignore[attr-defined]
         clients.append(client)
         return client

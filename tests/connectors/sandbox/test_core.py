@@ -161,3 +161,12 @@ def test_discovery_schemas_convert_to_json_schema() -> None:
     assert convert_property({"type": "any"}) == {}
     with pytest.raises(FileNotFoundError):
         find_discovery_document("/nonexistent/discovery.json")
+
+
+async def test_the_sandbox_records_each_request_user_agent(client) -> None:
+    from connectors.http import default_user_agent
+
+    await client.get("/osm/api/0.6/nothing-here", headers={"User-Agent": default_user_agent()})
+    await client.get("/osm/api/0.6/nothing-here", headers={"User-Agent": "python-httpx/0.27"})
+    stats = (await client.get("/_sandbox/stats")).json()["osm"]
+    assert stats["user_agents"] == {default_user_agent(): 1, "python-httpx/0.27": 1}

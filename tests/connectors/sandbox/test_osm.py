@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import httpx
+import pytest
 
 from connectors.sandbox import ManualClock, QuotaConfig, SandboxConfig
 from connectors.sandbox.osm import OsmConfig
@@ -151,3 +152,37 @@ async def test_creates_are_counted_by_name(client: httpx.AsyncClient) -> None:
     assert stats["creates"] == {"node": {"A": 1}}
     dump = (await client.get("/_sandbox/osm/locations")).json()
     assert dump[0]["tags"]["name"] == "A"
+
+
+# ---------------------------------------------------------------- the policies the old requests broke
+
+CHANGESET_OK = (b'<osm><changeset><tag k="created_by" v="Vitrine 0.1.0"/><tag k="bot" v="yes"/>'
+                b'<tag k="comment" v="Update X"/><tag k="source" v="own record"/>'
+                b'<tag k="description" v="https://wiki.openstreetmap.org/wiki/Automated_edits/X"/></changeset></osm>')
+AUTH = {"Authorization": "Bearer sandbox-osm-token"}
+
+
+@pytest.mark.parametrize("agent", ["python-httpx/0.27.0", "python-requests/2.32", "curl/8.5.0", ""])
+async def test_a_library_default_user_agent_is_blocked_as_the_usage_policy_says(client, agent: str) -> None:
+    response = await client.put("/osm/api/0.6/changeset/create", content=CHANGESET_OK,
+                                headers={**AUTH, "User-Agent": agent})
+    assert response.status_code == 403 and "usage policy" in response.text
+
+
+async def test_a_bot_changeset_without_source_and_documentation_link_is_refused(client) -> None:
+    old = (b'<osm><changeset><tag k="created_by" v="Vitrine"/><tag k="bot" v="yes"/>'
+           b'<tag k="comment" v="Update X"/></changeset></osm>')
+    response = await client.put("/osm/api/0.6/changeset/create", content=old, headers=AUTH)
+    assert response.status_code == 400 and "source" in response.text and "description" in response.text
+    assert (await client.put("/osm/api/0.6/changeset/create", content=CHANGESET_OK, headers=AUTH)).status_code == 200
+
+
+@pytest.mark.parametrize(("value", "status"), [("Mo-Fr 25:00-99:00", 400), ("Mo-Fr 08:00-12:60", 400),
+                                                ("Mo-Fr 08:00-12:00,14:00-18:00; PH off", 200), ("24/7", 200),
+                                                ("Mo-Su 22:00-02:00", 200)])
+async def test_opening_hours_are_checked_against_the_specification(client, value: str, status: int) -> None:
+    changeset = (await client.put("/osm/api/0.6/changeset/create", content=CHANGESET_OK, headers=AUTH)).text
+    node = (f'<osm><node changeset="{changeset}" lat="48.1" lon="2.1"><tag k="name" v="X"/>'
+            f'<tag k="opening_hours" v="{value}"/></node></osm>').encode()
+    response = await client.put("/osm/api/0.6/node/create", content=node, headers=AUTH)
+    assert response.status_code == status, response.text

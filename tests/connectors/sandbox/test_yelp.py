@@ -1,4 +1,4 @@
-"""The Yelp ingestion emulator: Basic auth, validation, jobs and review delays, quota, admin."""
+"""The Yelp ingestion emulator, from Yelp's reference: documented body and status shapes, the old shapes refused."""
 
 from __future__ import annotations
 
@@ -15,13 +15,17 @@ CREATE = "/yelp/v1/ingest/create"
 AUTH = ("sandbox-yelp", "sandbox-yelp-secret")
 
 
-def business(partner_id: str = "EST-1", **update: Any) -> dict[str, Any]:
-    return {"partner_business_id": partner_id,
-            "matching_criteria": {"name": "Clinique du Parc", "address1": "12 rue du Parc", "city": "Lyon",
+def business(partner_id: str = "EST-1", options: dict[str, Any] | None = None, **update: Any) -> dict[str, Any]:
+    item = {"partner_business_id": partner_id,
+            "matching_criteria": {"name": "Clinique du Parc", "address1": "12 rue du Parc", "city": "Lyon", "state": "ARA",
                                   "postal_code": "69006", "country": "FR", "phone": "+33472000000"},
             "update": update or {"name": "Clinique du Parc", "phone": "+33472000000", "url": "https://clinique.example.fr",
-                                 "hours": [{"day": 0, "start": "0800", "end": "1900", "is_overnight": False}],
-                                 "is_closed": False}}
+                                 "hours": [{"day": "monday", "open": "08:00", "close": "19:00"},
+                                           {"day": "friday", "open": "22:00", "close": "02:00"}],
+                                 "closed": False, "temporarily_closed": False}}
+    if options:
+        item["options"] = options
+    return item
 
 
 async def ingest(client: httpx.AsyncClient, *items: dict[str, Any], auth: Any = AUTH) -> httpx.Response:
@@ -34,71 +38,66 @@ async def status(client: httpx.AsyncClient, job_id: str, detail: str = "2") -> d
     return response.json()
 
 
-async def test_job_processing_then_review_then_applied(client: httpx.AsyncClient, clock: ManualClock) -> None:
+async def test_job_processing_then_completed_or_applied(client: httpx.AsyncClient, clock: ManualClock) -> None:
     job_id = (await ingest(client)).json()["job_id"]
     body = await status(client, job_id)
-    assert body["status"] == "PROCESSING" and body["created_at"] == "2026-01-01T00:00:00Z"
-    [item] = body["businesses"]
-    assert item["status"] == "PENDING" and set(item["fields"].values()) == {"PENDING"} and item["yelp_business_id"]
-    clock.advance(2)
-    assert (await status(client, job_id))["status"] == "COMPLETED"
-    assert (await client.get("/_sandbox/yelp/locations")).json()[0]["live"] == {}
-    clock.advance(28)
-    item = (await status(client, job_id))["businesses"][0]
-    assert item["status"] == "COMPLETED" and set(item["fields"].values()) == {"APPLIED"}
-    assert (await client.get("/_sandbox/yelp/locations")).json()[0]["live"]["phone"] == "+33472000000"
-    assert "fields" not in (await status(client, job_id, detail="1"))["businesses"][0]
-
-
-async def test_partial_updates_and_clearing_apply_in_job_order(client: httpx.AsyncClient, clock: ManualClock) -> None:
-    await ingest(client)
-    clock.advance(10)
-    await ingest(client, business(phone="+33472000001", url=None))
-    clock.advance(10)
-    await ingest(client, business(phone="+33472000002"))
+    result = body["business_results"][0]
+    assert body["status"] == "PROCESSING" and result["partner_business_id"] == "EST-1" and result["yelp_business_id"]
+    assert {v["status"] for v in result["update_results"].values()} == {"PROCESSING"}
+    assert result["update_results"]["name"]["requested_value"] == "Clinique du Parc"
     clock.advance(30)
-    [dump] = (await client.get("/_sandbox/yelp/locations")).json()
-    assert dump["live"]["phone"] == "+33472000002" and "url" not in dump["live"] and dump["live"]["name"] == "Clinique du Parc"
-    stats = (await client.get("/_sandbox/stats")).json()["yelp"]
-    assert stats["creates"] == {"partner_business_id": {"EST-1": 1}}
-    assert stats["create_requests"] == {"partner_business_id": {"EST-1": 3}}
+    assert {v["status"] for v in (await status(client, job_id))["business_results"][0]["update_results"].values()} == {"APPLIED"}
+    low = await status(client, job_id, detail="1")
+    assert low["status"] == "COMPLETED" and low["business_results"][0]["update_results"]["name"]["status"] == "COMPLETED"
 
 
-@pytest.mark.parametrize(("item", "field"), [
-    ({**business(), "partner_business_id": ""}, "businesses[0].partner_business_id"),
-    ({**business(), "matching_criteria": {"name": "X"}}, "businesses[0].matching_criteria.address1"),
-    (business(url="clinique.fr"), "businesses[0].update.url"),
-    (business(phone="call us"), "businesses[0].update.phone"),
-    (business(name=None), "businesses[0].update.name"),
-    (business(hours=[{"day": 7, "start": "0800", "end": "1900", "is_overnight": False}]), "businesses[0].update.hours[0]"),
-    (business(special_hours=[{"date": "24/12/2026", "is_closed": True}]), "businesses[0].update.special_hours[0]"),
-    (business(categories=["Hospitals"]), "businesses[0].update.categories"),
-    (business(email="a@b.fr"), "businesses[0].update.email"),
-    (business(latitude=95.0), "businesses[0].update.latitude"),
-    ({**business(), "update": {}}, "businesses[0].update"),
+@pytest.mark.parametrize(("update", "criteria", "where"), [
+    # the read API's hours shape, which the connector used to send
+    ({"hours": [{"day": 0, "start": "0800", "end": "1200", "is_overnight": False}]}, {}, "update.hours[0]"),
+    ({"special_hours": [{"date": "2026-12-25", "is_closed": True}]}, {}, "special_hours"),
+    ({"is_closed": True}, {}, "is_closed"),
+    ({"name": "X"}, {"state": "Île-de-France"}, "matching_criteria.state"),  # a region name where a code belongs
+    ({"name": "X"}, {"state": None}, "state"),  # state missing
+    ({"categories": ["a", "b", "c", "d"]}, {}, "update.categories"),
+    ({"hours": [{"day": "monday", "open": "8h", "close": "12:00"}]}, {}, "update.hours[0]"),
 ])
-async def test_validation_errors(client: httpx.AsyncClient, item: dict[str, Any], field: str) -> None:
+async def test_the_old_request_classes_are_refused_with_error_message(client: httpx.AsyncClient, update: dict[str, Any],
+                                                                      criteria: dict[str, Any], where: str) -> None:
+    item = business(**update)
+    item["matching_criteria"] = {k: v for k, v in {**item["matching_criteria"], **criteria}.items() if v is not None}
     response = await ingest(client, item)
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "INVALID_REQUEST" and field in [e["field"] for e in error["errors"]]
-    assert (await client.get("/_sandbox/yelp/locations")).json() == []
+    assert where in error["message"] and "description" not in error
+
+
+async def test_categories_cannot_change_on_a_business_that_has_some(client: httpx.AsyncClient, clock: ManualClock) -> None:
+    job_id = (await ingest(client, business(name="X", categories=["hospitals"]))).json()["job_id"]
+    clock.advance(30)
+    results = (await status(client, job_id))["business_results"][0]["update_results"]
+    assert results["categories"]["status"] == "FAILED" and "already has categories" in results["categories"]["error"]["message"]
+    assert results["name"]["status"] == "APPLIED"
+    created = (await ingest(client, business("NEW-1", {"create_if_missing": True}, name="Y", categories=["hospitals"]))).json()
+    clock.advance(30)
+    assert (await status(client, created["job_id"]))["business_results"][0]["update_results"]["categories"]["status"] == "APPLIED"
 
 
 async def test_auth_unknown_job_and_unknown_path(client: httpx.AsyncClient) -> None:
-    assert (await ingest(client, auth=("sandbox-yelp", "wrong"))).json()["error"]["code"] == "UNAUTHORIZED"
-    assert (await client.post(CREATE, json={"businesses": [business()]})).status_code == 401
-    missing = await client.get("/yelp/v1/ingest/status/job_nope", auth=AUTH)
+    denied = await ingest(client, auth=("sandbox-yelp", "nope"))
+    assert denied.status_code == 401 and denied.json()["error"]["message"]
+    missing = await client.get("/yelp/v1/ingest/status/job_x", auth=AUTH)
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "NOT_FOUND"
-    assert (await client.get("/yelp/v3/businesses", auth=AUTH)).status_code == 404
+    assert (await client.get("/yelp/v1/nothing", auth=AUTH)).status_code == 404
 
 
-async def test_quota_and_faults_in_yelp_shape(make_client: Any, clock: ManualClock) -> None:
+async def test_quota_is_per_endpoint_and_faults_in_yelp_shape(make_client: Any, clock: ManualClock) -> None:
+    assert YelpConfig().quota == QuotaConfig(count=2500, window_seconds=1800)  # documented: 2,500 per 30 minutes
     client = make_client(SandboxConfig(yelp=YelpConfig(quota=QuotaConfig(count=1, window_seconds=1))))
-    assert (await ingest(client)).status_code == 200
+    job_id = (await ingest(client)).json()["job_id"]
     throttled = await ingest(client)
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "1"
-    assert throttled.json()["error"]["code"] == "TOO_MANY_REQUESTS"
+    assert throttled.json()["error"]["message"]
+    assert (await client.get(f"/yelp/v1/ingest/status/{job_id}", auth=AUTH)).status_code == 200  # another endpoint
     clock.advance(1)
     assert (await ingest(client)).status_code == 200
     failing = make_client(SandboxConfig.model_validate({"yelp": {"faults": {"error_rate": 1, "error_statuses": [500]}}}))
@@ -109,8 +108,8 @@ async def test_quota_and_faults_in_yelp_shape(make_client: Any, clock: ManualClo
 async def test_admin_reject_edit_and_revoke(client: httpx.AsyncClient, clock: ManualClock) -> None:
     job_id = (await ingest(client)).json()["job_id"]
     rejected = await client.post(f"/_sandbox/yelp/jobs/{job_id}/reject", json={"field": "url", "reason": "unreachable"})
-    item = rejected.json()["businesses"][0]
-    assert item["fields"]["url"] == "REJECTED" and item["errors"] == [{"field": "url", "code": "REJECTED", "description": "unreachable"}]
+    url = rejected.json()["business_results"][0]["update_results"]["url"]
+    assert url["status"] == "FAILED" and url["error"] == {"message": "unreachable"}
     clock.advance(30)
     live = (await client.get("/_sandbox/yelp/locations")).json()[0]["live"]
     assert "url" not in live and live["phone"] == "+33472000000"

@@ -1,22 +1,22 @@
-"""TomTomConnector over a mocked network (respx): reports, changed-only updates, statuses, errors."""
+"""TomTomConnector against the TomTom emulator (written from TomTom's Map Feedback pages)."""
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
-import respx
 
-from connectors.base import ActionRequired, FieldError, PushContext, Rejected, RetryableError
-from connectors.tomtom.connector import REPORTS, TomTomConnector
+from connectors.base import ActionRequired, PushContext
+from connectors.sandbox import ManualClock
+from connectors.tomtom.connector import NO_KIND, TomTomConnector
 from schemas import Establishment
 from tests.establishments.factories import record
 
-BASE = "https://api.tomtom.com"
-KEY = "tt-s3cr3t-never-shown"
+CREDENTIALS = {"api_key": "sandbox-tomtom-key"}
+AGREED = {"feedback_kind": "vitrine_place_v1"}
 
 
 def est(**overrides: Any) -> Establishment:
@@ -24,81 +24,48 @@ def est(**overrides: Any) -> Establishment:
 
 
 def ctx(remote_id: str | None = None, previous: dict[str, Any] | None = None, changed: list[str] | None = None) -> PushContext:
-    return PushContext("CLI-075-001", remote_id, remote_id, previous, changed or [], "req-1")
+    return PushContext(store_code="CLI-075-001", remote_id=remote_id, remote_version=remote_id, previous=previous,
+                       changed=changed or [], request_id="req-1")
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE, assert_all_called=False, assert_all_mocked=True) as router:
-        yield router
-
-
-@pytest.fixture
-async def tomtom(api: respx.MockRouter) -> AsyncIterator[TomTomConnector]:
-    async with httpx.AsyncClient() as client:
-        yield TomTomConnector(client, BASE, {"api_key": KEY}, {})
-
-
-def body(route: respx.Route) -> dict[str, Any]:
-    return json.loads(route.calls[-1].request.content)
-
-
-async def test_new_place_then_changed_only(api: respx.MockRouter, tomtom: TomTomConnector) -> None:
-    route = api.post(REPORTS).mock(return_value=httpx.Response(201, json={"reportId": "rep-1", "status": "RECEIVED"}))
+async def test_nothing_is_sent_without_the_agreed_kind(client: httpx.AsyncClient) -> None:
+    connector = TomTomConnector(client, "http://sandbox/tomtom", CREDENTIALS, {})
     record_ = est()
-    payload = tomtom.render(record_).payload
-    result = await tomtom.push(record_, tomtom.render(record_), ctx())
-    sent = body(route)
-    assert route.calls[-1].request.url.params["key"] == KEY
-    assert sent["reportType"] == "NEW_PLACE" and sent["position"] == payload["position"]
-    assert sent["place"] == {k: v for k, v in payload.items() if k != "position"} and sent["reference"].startswith("vitrine-")
-    assert (result.remote_id, result.state, result.created) == ("rep-1", "awaiting_review", True)
-    await tomtom.push(record_, tomtom.render(record_), ctx())
-    assert json.loads(route.calls[0].request.content)["reference"] == body(route)["reference"]
-    new = est(website=None, status="closed_permanently", platform_ids={"tomtom": "528009004256119"})
-    await tomtom.push(new, tomtom.render(new), ctx("rep-1", payload, ["url", "status"]))
-    assert body(route)["place"] == {"url": None, "status": "PERMANENTLY_CLOSED"}
-    assert body(route)["reportType"] == "UPDATE_PLACE" and body(route)["placeId"] == "528009004256119"
-
-
-async def test_no_position_needs_a_person(api: respx.MockRouter, tomtom: TomTomConnector) -> None:
-    record_ = est(geo=None)
     with pytest.raises(ActionRequired) as caught:
-        await tomtom.push(record_, tomtom.render(record_), ctx())
-    assert "coordinates (geo)" in caught.value.reason
+        await connector.push(record_, connector.render(record_), ctx())
+    assert caught.value.reason == NO_KIND
+    assert (await client.get("/_sandbox/stats")).json()["tomtom"]["requests_total"] == 0
 
 
-@pytest.mark.parametrize(("status", "state"), [("RECEIVED", "awaiting_review"), ("IN_REVIEW", "awaiting_review"),
-                                               ("ACCEPTED", "awaiting_review"), ("APPLIED", "live"), ("REJECTED", "failed")])
-async def test_read_back_never_live_before_applied(api: respx.MockRouter, tomtom: TomTomConnector, status: str,
-                                                  state: str) -> None:
-    api.get(f"{REPORTS}/rep-1").mock(return_value=httpx.Response(200, json={
-        "reportId": "rep-1", "status": status, "mapRelease": "2026.14", "reason": "Place not found"}))
-    rb = await tomtom.read_back("rep-1", {"name": "x", "position": {}})
-    assert rb.state == state
-    if status == "ACCEPTED":
-        assert "2026.14" in (rb.message or "") and rb.pending == ["name"]
-    if status == "REJECTED":
-        assert "Place not found" in (rb.message or "")
+async def test_documented_create_status_and_retried_create(client: httpx.AsyncClient, clock: ManualClock) -> None:
+    connector = TomTomConnector(client, "http://sandbox/tomtom", CREDENTIALS, AGREED)
+    record_ = est(address={"lines": ["Bâtiment B", "12 bis rue Oberkampf"], "postal_code": "75011", "locality": "Paris"})
+    rendering = connector.render(record_)
+    created = await connector.push(record_, rendering, ctx())
+    again = await connector.push(record_, rendering, ctx())  # the worker died before recording the first answer
+    assert again.remote_id == created.remote_id and again.detail["duplicate"]
+    assert (await connector.read_back(created.remote_id, rendering.payload)).state == "awaiting_review"
+    clock.advance(60)
+    assert (await connector.read_back(created.remote_id, rendering.payload)).state == "live"
+    [item] = (await client.get("/_sandbox/tomtom/locations")).json()
+    assert item["geometry"] == "POINT(2.3781 48.8656)" and item["kind"] == "vitrine_place_v1"
+    assert item["document"]["place"]["address"]["streetName"] == "rue Oberkampf"
 
 
-async def raised(api: respx.MockRouter, tomtom: TomTomConnector, response: httpx.Response) -> Exception:
-    api.post(REPORTS).mock(return_value=response)
+async def test_rejection_and_unknown_feedback(client: httpx.AsyncClient) -> None:
+    connector = TomTomConnector(client, "http://sandbox/tomtom", CREDENTIALS, AGREED)
     record_ = est()
-    with pytest.raises(Exception) as caught:
-        await tomtom.push(record_, tomtom.render(record_), ctx())
-    assert KEY not in str(caught.value)
-    return caught.value
+    created = await connector.push(record_, connector.render(record_), ctx())
+    await client.post(f"/_sandbox/tomtom/feedback/{created.remote_id}/reject", json={"reason": "Not found on site"})
+    rb = await connector.read_back(created.remote_id, {})
+    assert rb.state == "failed" and "Not found on site" in (rb.message or "")
+    with pytest.raises(ActionRequired):
+        await connector.read_back("nope", {})
 
 
-async def test_error_classes(api: respx.MockRouter, tomtom: TomTomConnector) -> None:
-    throttled = await raised(api, tomtom, httpx.Response(429, headers={"Retry-After": "3"}, json={"errorText": "Too many requests"}))
-    assert isinstance(throttled, RetryableError) and throttled.throttled and throttled.retry_after == 3
-    assert isinstance(await raised(api, tomtom, httpx.Response(403, json={"errorText": "Forbidden"})), ActionRequired)
-    assert isinstance(await raised(api, tomtom, httpx.Response(401)), ActionRequired)
-    rejected = await raised(api, tomtom, httpx.Response(400, json={"errorText": "Invalid report", "detailedError": {
-        "code": "BadRequest", "message": "Invalid report",
-        "details": [{"code": "InvalidField", "target": "place.phone", "message": "not a phone number"}]}}))
-    assert isinstance(rejected, Rejected) and rejected.field_errors == [FieldError("phone", "not a phone number")]
-    server = await raised(api, tomtom, httpx.Response(500, json={"errorText": "boom"}))
-    assert isinstance(server, RetryableError) and not server.throttled
+def test_data_is_base64_json_of_the_place_document() -> None:
+    connector = TomTomConnector(httpx.AsyncClient(), "", CREDENTIALS, {**AGREED, "severity": "2"})
+    record_ = est()
+    body = connector.feedback(record_, connector.render(record_).payload, ctx())
+    assert set(body) == {"geometry", "kind", "data", "severity", "labels", "referenceId"} and body["severity"] == 2
+    assert json.loads(base64.b64decode(body["data"]))["place"]["name"] == "Clinique du Parc"

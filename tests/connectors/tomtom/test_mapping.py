@@ -31,12 +31,13 @@ def test_hours_missing_fields_non_ascii_and_statuses() -> None:
     regular["sunday"] = [{"open": "22:00", "close": "02:00"}]
     rendering = render(est(name="Centre Médical Œuvre", geo=None, phones={}, website=None, email=None,
                            status="opening_soon", hours={"regular": regular},
-                           address={"lines": ["Place du Marché", "Bât. B"], "locality": "Genève", "country": "CH"}))
+                           address={"lines": ["Bât. B", "Place du Marché"], "locality": "Genève", "country": "CH"}))
     assert rendering.payload == {
         "name": "Centre Médical Œuvre",
-        "address": {"streetName": "Place du Marché", "municipality": "Genève", "countryCode": "CH", "countryCodeISO3": "CHE"},
+        "address": {"streetName": "Place du Marché", "complements": ["Bât. B"], "municipality": "Genève",
+                    "countryCode": "CH", "countryCodeISO3": "CHE"},
         "openingHours": "Mo-Fr 09:00-18:00; Su 22:00-02:00", "status": "TEMPORARILY_CLOSED"}
-    assert set(rendering.unsupported) == {"address.lines", "status", "categories"}
+    assert set(rendering.unsupported) == {"status", "categories"}
     assert render(est(status="closed_permanently")).payload["status"] == "PERMANENTLY_CLOSED"
     assert "openingHours" not in render(est(hours={})).payload
 

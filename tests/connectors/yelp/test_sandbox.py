@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+
+from connectors.http import default_user_agent
 import pytest
 
 from connectors.base import ActionRequired, PushContext, PushResult, Rejected
@@ -26,7 +28,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def sandbox(clock: ManualClock) -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=create_app(None, clock)),
-                                 base_url="http://sandbox") as client:
+                                 base_url="http://sandbox", headers={"User-Agent": default_user_agent()}) as client:
         yield client
 
 
@@ -103,14 +105,27 @@ async def test_whole_business_rejected_fails(connector: YelpConnector, sandbox: 
 async def test_refusals_become_the_right_errors(connector: YelpConnector, sandbox: httpx.AsyncClient) -> None:
     record_ = est()
     rendering = connector.render(record_)
-    rendering.payload["hours"] = [{"day": 9, "start": "8h", "end": "19h", "is_overnight": False}]
+    rendering.payload["hours"] = [{"day": 0, "start": "0800", "end": "1900", "is_overnight": False}]  # the old shape
     ctx = PushContext(store_code=record_.store_code, remote_id=None, remote_version=None, previous=None,
                       changed=list(rendering.payload), request_id="req-1")
     with pytest.raises(Rejected) as caught:
         await connector.push(record_, rendering, ctx)
-    assert [e.field for e in caught.value.field_errors] == ["hours[0]"]
+    assert [e.field for e in caught.value.field_errors] == ["hours[0]"] and "hours" in caught.value.message
     assert (await connector.read_back("CLI-075-001/job_unknown", rendering.payload)).state == "action_required"
     bad = YelpConnector(sandbox, "http://sandbox/yelp", {"username": "sandbox-yelp", "password": "wrong"}, {})
     with pytest.raises(ActionRequired, match="credentials") as denied:
         await push(bad, est())
     assert "wrong" not in str(denied.value)
+
+
+async def test_a_temporary_closure_without_coordinates_on_an_existing_business(connector: YelpConnector,
+                                                                               sandbox: httpx.AsyncClient,
+                                                                               clock: ManualClock) -> None:
+    record_ = est(status="closed_temporarily", geo=None, address={"lines": ["Résidence Les Tilleuls", "4 allée des Acacias"],
+                                                                  "postal_code": "69006", "locality": "Lyon"})
+    created, payload = await push(connector, record_)
+    clock.advance(REVIEW_SECONDS)
+    assert (await connector.read_back(created.remote_id, payload)).state == "live"
+    now_live = await live(sandbox)
+    assert now_live["temporarily_closed"] is True and now_live["address1"] == "4 allée des Acacias"
+    assert now_live["address2"] == "Résidence Les Tilleuls" and now_live["categories"] == ["health"]  # Yelp's own kept

@@ -1,0 +1,3 @@
+"""The sandbox fixtures (a ManualClock, clients on a fresh sandbox over ASGI) for the Foursquare connector tests."""
+
+from tests.connectors.sandbox.conftest import client, clock, make_client  # noqa: F401
