@@ -8,17 +8,19 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from service import migrate
+from service import migrate, web
 from service.db import make_engine, make_sessionmaker
 from service.errors import ApiError, validation_details
 from service.middleware import Hardening
+from service.auth.router import keys_router, users_router
 from service.auth.router import router as organisation_router
+from service.deps import guard
 from service.establishments.router import router as establishments_router
 from service.imports.router import router as imports_router
 from service.platforms.router import router as platforms_router
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
         version="0.1.0",
         summary="One canonical record per establishment, published to every directory.",
         lifespan=lifespan,
+        docs_url=None,  # served by service/web with local files: no CDN
+        redoc_url=None,
     )
 
     @app.exception_handler(ApiError)
@@ -126,15 +130,19 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, run_jobs
     app.add_middleware(RequestContext)  # inside Hardening: binds the request id it chose to the log lines
     app.add_middleware(Hardening, settings=settings)
     app.include_router(ops_router)
+    # who may call what: service/auth/access.py, tabled in docs/access.md
     api = APIRouter(prefix="/api/v1")
-    api.include_router(organisation_router)
-    api.include_router(establishments_router)
-    api.include_router(imports_router)
-    api.include_router(sync_router)
-    api.include_router(platforms_router)
-    api.include_router(campaigns_router)
-    api.include_router(sources_router)
-    api.include_router(webhooks_router)
-    api.include_router(notifications_router)
+    api.include_router(organisation_router, dependencies=[Depends(guard("admin"))])
+    api.include_router(keys_router, dependencies=[Depends(guard("read"))])
+    api.include_router(users_router, dependencies=[Depends(guard("admin", read="admin"))])
+    api.include_router(establishments_router, dependencies=[Depends(guard("edit", create="bulk"))])
+    api.include_router(imports_router, dependencies=[Depends(guard("bulk", read="read_all"))])
+    api.include_router(sync_router, dependencies=[Depends(guard("edit"))])
+    api.include_router(platforms_router, dependencies=[Depends(guard("admin"))])
+    api.include_router(campaigns_router, dependencies=[Depends(guard("bulk", read="read_all"))])
+    api.include_router(sources_router, dependencies=[Depends(guard("admin", read="read_all"))])
+    api.include_router(webhooks_router, dependencies=[Depends(guard("admin", read="read_all"))])
+    api.include_router(notifications_router, dependencies=[Depends(guard("admin", read="read_all"))])
     app.include_router(api)
+    web.install(app)
     return app

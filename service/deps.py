@@ -1,13 +1,13 @@
-"""FastAPI dependencies: the request's unit of work and its caller."""
+"""FastAPI dependencies: the request's unit of work, its caller, and what the caller may do."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from service.auth.service import Principal, authenticate
+from service.auth.service import Principal, authenticate, ensure_visible
 from service.db import unit_of_work
 from service import logs
 from service.errors import ApiError
@@ -31,10 +31,33 @@ async def get_principal(
                        headers={"WWW-Authenticate": "Bearer"})
     principal = await authenticate(session, credentials.credentials)
     if principal is None:
-        raise ApiError(401, "unauthenticated", "this API key is unknown or revoked",
+        raise ApiError(401, "unauthenticated", "this API key is unknown, revoked or expired",
                        headers={"WWW-Authenticate": "Bearer"})
     logs.bind(organisation=principal.organisation_id)
     return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+_READ = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def guard(write: str, *, create: str | None = None, read: str = "read"
+          ) -> Callable[[Request, AsyncSession, Principal], Awaitable[None]]:
+    """A router-wide check of service/auth/access.py's rule: reads need `read`, other methods
+    `write`; a POST without a store code in its path (a new site, a bulk call) needs `create`.
+    A `{store_code}` outside the caller's limits answers 404."""
+
+    async def check(request: Request, session: SessionDep, who: PrincipalDep) -> None:
+        store_code = request.path_params.get("store_code")
+        if request.method in _READ:
+            action = read
+        elif create and store_code is None:
+            action = create
+        else:
+            action = write
+        who.require(action)
+        if store_code is not None:
+            await ensure_visible(session, who, store_code)
+
+    return check

@@ -57,6 +57,44 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = _ts()
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # a key made by a user acts with that user's role and limits (and never more)
+    user_id: int | None = Field(default=None, foreign_key="app_user.id", index=True)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    read_only: bool = False
+    labels: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    store_codes: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the dashboard. `labels`/`store_codes`: when either is set, the
+    user sees and edits only the sites carrying one of those labels or codes."""
+
+    __tablename__ = "app_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(max_length=254, unique=True)
+    password_hash: str = Field(max_length=256)
+    role: str = Field(max_length=16)  # admin | editor | viewer
+    labels: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    store_codes: list[str] | None = Field(default=None, sa_column=Column(JSONType))
+    failed_logins: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    disabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = _ts()
+    last_login_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: only the SHA-256 of the cookie's token is stored."""
+
+    __tablename__ = "user_session"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="app_user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    ip: str | None = Field(default=None, max_length=64)
 
 
 class EstablishmentRow(SQLModel, table=True):

@@ -131,3 +131,25 @@ def test_sandbox_command_serves_the_emulators(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_users_and_keys(vitrine, monkeypatch):
+    vitrine("org", "create", "Horizon Santé")
+    monkeypatch.setenv("VITRINE_USER_PASSWORD", "a long password")
+    vitrine("user", "create", "ana@example.org", "--role", "editor", "--label", "Nord")
+    assert "role must be one of" in vitrine("user", "create", "bob@example.org", "--role", "boss", code=1).output
+    users = json.loads(vitrine("user", "list", "--json").stdout)
+    assert [(u["email"], u["role"], u["labels"]) for u in users] == [("ana@example.org", "editor", ["Nord"])]
+    key = vitrine("apikey", "create", "--org", "Horizon Santé", "--user", "ana@example.org", "--read-only",
+                  "--expires", "2099-01-01").stdout.strip().splitlines()[-1]
+    listed = json.loads(vitrine("apikey", "list", "--json").stdout)
+    mine = next(k for k in listed if key.split("_")[1] == k["prefix"])
+    assert (mine["owner"], mine["read_only"], mine["state"], mine["expires_at"][:10]) == \
+        ("ana@example.org", True, "active", "2099-01-01")
+    assert "not a date" in vitrine("apikey", "create", "--org", "Horizon Santé", "--expires", "soon", code=2).output
+    vitrine("apikey", "revoke", mine["prefix"])
+    listed = json.loads(vitrine("apikey", "list", "--json").stdout)
+    assert next(k for k in listed if k["prefix"] == mine["prefix"])["state"] == "revoked"
+    vitrine("user", "reset-password", "ana@example.org")
+    vitrine("user", "disable", "ana@example.org")
+    assert json.loads(vitrine("user", "list", "--json").stdout)[0]["disabled"] is True

@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample-sites.xlsx"
 DEMO_ORG = "Horizon Santé (démo)"
+DEMO_USER = "demo@vitrine.example"
 SETTLED = {"live", "submitted", "action_required", "failed", "drifted", "not_connected"}
 
 
@@ -106,7 +107,29 @@ def _progress_table(counts: dict[str, dict[str, int]], elapsed: float) -> Table:
     return table
 
 
-async def _demo(review_seconds: float, timeout: float) -> None:
+async def _serve_dashboard(ctx: Any, org: Any, settings: Any, port: int) -> None:
+    """Keep the sandbox and serve the dashboard on the demo's data until Ctrl-C, with a user."""
+    import secrets
+
+    import uvicorn
+
+    from service.api import create_app
+    from service.users.service import create_user
+
+    password = secrets.token_urlsafe(12)
+    async with ctx.session() as session:
+        await create_user(session, org, DEMO_USER, password, "admin")
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    console.print(f"""
+[bold]Dashboard[/] on http://127.0.0.1:{port}/  (API docs: http://127.0.0.1:{port}/docs)
+  user:     {DEMO_USER}
+  password: {password}
+The sandbox keeps running: edits and campaigns made in the dashboard really sync. Ctrl-C to stop.""",
+                  soft_wrap=True)
+    await server.serve()
+
+
+async def _demo(review_seconds: float, timeout: float, serve: bool = False, port: int = 8000) -> None:
     from connectors.sandbox import SandboxConfig, SandboxServer
     from connectors.sandbox.sftp import SftpInbox
     from service.platforms.service import connect
@@ -175,6 +198,9 @@ async def _demo(review_seconds: float, timeout: float) -> None:
             if unsettled:
                 console.print(f"[yellow]{unsettled} target(s) still moving after {timeout:.0f}s: "
                               "see them with the command below.[/]")
+            if serve:
+                await _serve_dashboard(ctx, org, settings, port)
+                return
     finally:
         sandbox.stop()
     env = f"VITRINE_HOME={home} {sys.argv[0] if sys.argv[0].endswith('vitrine') else 'vitrine'}"
@@ -189,6 +215,9 @@ async def _demo(review_seconds: float, timeout: float) -> None:
 
 @commands.command()
 def demo(review_seconds: Annotated[float, typer.Option(help="Sandbox review delay (Google, Apple)")] = 6.0,
-         timeout: Annotated[float, typer.Option(help="Stop waiting for statuses after this many seconds")] = 180.0) -> None:
+         timeout: Annotated[float, typer.Option(help="Stop waiting for statuses after this many seconds")] = 180.0,
+         serve: Annotated[bool, typer.Option("--serve", help="Then keep the sandbox and the dashboard running "
+                                             "on the demo's data until Ctrl-C")] = False,
+         port: Annotated[int, typer.Option(help="The dashboard's port with --serve")] = 8000) -> None:
     """Import a sample hospital group and synchronise it to the local directory sandbox."""
-    guard(_demo(review_seconds, timeout))
+    guard(_demo(review_seconds, timeout, serve, port))

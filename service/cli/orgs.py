@@ -53,13 +53,21 @@ def org_list(as_json: JsonOption = False) -> None:
 
 @key_app.command("create")
 def apikey_create(org: Annotated[str, typer.Option("--org", help="Organisation name.")],
-                  name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "default") -> None:
+                  name: Annotated[str, typer.Option(help="A name to recognise the key by.")] = "default",
+                  user: Annotated[str | None, typer.Option(help="Act as this user (their role and site limits).")] = None,
+                  expires: Annotated[str | None, typer.Option(help="Refused from this date (YYYY-MM-DD).")] = None,
+                  read_only: Annotated[bool, typer.Option("--read-only", help="Reads only.")] = False) -> None:
     """Create an API key and print it once: only its hash is stored."""
     from service.auth.service import create_api_key
+    from service.cli.access import parse_expiry
+    from service.users.service import get_user
+
+    expires_at = parse_expiry(expires)
 
     async def go() -> str:
         async with context() as ctx, ctx.session() as session:
-            _, key = await create_api_key(session, org, name)
+            owner = await get_user(session, user) if user else None
+            _, key = await create_api_key(session, org, name, user=owner, expires_at=expires_at, read_only=read_only)
             return key
 
     key = guard(go())

@@ -12,7 +12,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas.text import like_pattern
-from service.models import EstablishmentLabel, EstablishmentRow, Revision
+from service.auth.access import Scope
+from service.models import EstablishmentLabel, EstablishmentRow, Revision, SyncTarget
 
 CHUNK = 500  # keeps IN (...) lists and executemany batches well under driver limits
 
@@ -85,10 +86,20 @@ async def current_revisions(session: AsyncSession, org_id: int) -> list[tuple[in
 
 
 async def list_page(session: AsyncSession, org_id: int, *, label: str | None, locality: str | None,
-                    status: str | None, q: str | None, after: str | None, limit: int) -> list[EstablishmentRow]:
+                    status: str | None, q: str | None, after: str | None, limit: int,
+                    scope: Scope | None = None, on_platform: tuple[str, str] | None = None
+                    ) -> list[EstablishmentRow]:
+    """`on_platform`: (platform, sync status), e.g. ("google", "failed"); platform None: any."""
     query = select(EstablishmentRow).where(
         EstablishmentRow.organisation_id == org_id, col(EstablishmentRow.deleted_at).is_(None)
     )
+    if scope is not None:
+        query = query.where(scope.clause(col(EstablishmentRow.id)))
+    if on_platform is not None:
+        targets = select(SyncTarget.establishment_id).where(SyncTarget.status == on_platform[1])
+        if on_platform[0]:
+            targets = targets.where(SyncTarget.platform == on_platform[0])
+        query = query.where(col(EstablishmentRow.id).in_(targets))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
         query = query.where(col(EstablishmentRow.id).in_(labelled))

@@ -54,7 +54,7 @@ async def list_establishments(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Page[EstablishmentPublic]:
     rows = await repo.list_page(session, who.organisation_id, label=label, locality=locality, status=status,
-                                q=q, after=decode_cursor(cursor, str), limit=limit + 1)
+                                q=q, after=decode_cursor(cursor, str), limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=[service.to_public(r) for r in rows],

@@ -6,7 +6,7 @@ from connectors.base import PlatformInfo
 from connectors.registry import CONNECTORS, platforms
 from schemas.sync import ConnectionCreate, PlatformPublic, QuotaPublic
 from service.deps import PrincipalDep, SessionDep
-from service.errors import ApiError, ErrorResponse
+from service.errors import ErrorResponse
 from service.models import PlatformConnection
 from service.platforms import repository as repo
 from service.platforms import service
@@ -46,8 +46,5 @@ async def connect_platform(platform: str, body: ConnectionCreate, request: Reque
 
 @router.delete("/{platform}/connection", status_code=204, responses={404: {"model": ErrorResponse}})
 async def disconnect_platform(platform: str, session: SessionDep, who: PrincipalDep) -> Response:
-    row = await repo.get_connection(session, who.organisation_id, platform)
-    if row is None:
-        raise ApiError(404, "not_found", f"{platform!r} is not connected")
-    row.enabled = False
+    await service.disconnect(session, who.organisation_id, platform)
     return Response(status_code=204)

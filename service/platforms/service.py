@@ -36,3 +36,11 @@ async def connect(session: AsyncSession, org_id: int, platform: str, credentials
     if saved:
         await outbox.mark_wanted(session, org_id, saved, [platform])  # type: ignore[arg-type]
     return row
+
+
+async def disconnect(session: AsyncSession, org_id: int, platform: str) -> None:
+    """Stop pushing to a platform; the connection (and its history) is kept, disabled."""
+    row = await get_connection(session, org_id, platform)
+    if row is None:
+        raise ApiError(404, "not_found", f"{platform!r} is not connected")
+    row.enabled = False

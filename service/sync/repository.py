@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas.sync import SETTLED_AFTER_DELETE
+from service.auth.access import Scope
 from service.models import (EstablishmentLabel, EstablishmentRow, Organisation, PlatformConnection, SyncAttempt,
                             SyncTarget)
 
@@ -199,10 +200,13 @@ def _shown() -> Any:
     return or_(col(EstablishmentRow.deleted_at).is_(None), unsettled)
 
 
-def _filtered(org_id: int, platform: str | None, status: str | None, label: str | None) -> Any:
+def _filtered(org_id: int, platform: str | None, status: str | None, label: str | None,
+              scope: Scope | None = None) -> Any:
     query = (select(SyncTarget, EstablishmentRow.store_code)
              .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
              .where(SyncTarget.organisation_id == org_id, _shown()))
+    if scope is not None:
+        query = query.where(scope.clause(col(SyncTarget.establishment_id)))
     if platform:
         query = query.where(SyncTarget.platform == platform)
     if status:
@@ -215,8 +219,8 @@ def _filtered(org_id: int, platform: str | None, status: str | None, label: str 
 
 async def page(session: AsyncSession, org_id: int, *, platform: str | None = None, status: str | None = None,
                label: str | None = None, store_code: str | None = None, after: tuple[str, str] | None = None,
-               limit: int = 100) -> list[tuple[SyncTarget, str]]:
-    query = _filtered(org_id, platform, status, label)
+               limit: int = 100, scope: Scope | None = None) -> list[tuple[SyncTarget, str]]:
+    query = _filtered(org_id, platform, status, label, scope)
     if store_code:
         query = query.where(EstablishmentRow.store_code == store_code)
     if after:
@@ -227,10 +231,13 @@ async def page(session: AsyncSession, org_id: int, *, platform: str | None = Non
     return [(t, code) for t, code in (await session.exec(query)).all()]
 
 
-async def summary(session: AsyncSession, org_id: int, label: str | None = None) -> list[tuple[str, str, int]]:
+async def summary(session: AsyncSession, org_id: int, label: str | None = None,
+                  scope: Scope | None = None) -> list[tuple[str, str, int]]:
     query = (select(SyncTarget.platform, SyncTarget.status, func.count())
              .join(EstablishmentRow, EstablishmentRow.id == SyncTarget.establishment_id)
              .where(SyncTarget.organisation_id == org_id, _shown()))
+    if scope is not None:
+        query = query.where(scope.clause(col(SyncTarget.establishment_id)))
     if label:
         labelled = select(EstablishmentLabel.establishment_id).where(EstablishmentLabel.label == label)
         query = query.where(col(SyncTarget.establishment_id).in_(labelled))
@@ -243,6 +250,18 @@ async def attempts(session: AsyncSession, target_id: int, before: int | None, li
     if before:
         query = query.where(col(SyncAttempt.id) < before)
     return list((await session.exec(query.order_by(col(SyncAttempt.id).desc()).limit(limit))).all())
+
+
+async def statuses_by_site(session: AsyncSession, establishment_ids: list[int]) -> dict[int, dict[str, str]]:
+    """establishment id -> platform -> status, for a page of sites (one query)."""
+    if not establishment_ids:
+        return {}
+    query = select(SyncTarget.establishment_id, SyncTarget.platform, SyncTarget.status).where(
+        col(SyncTarget.establishment_id).in_(establishment_ids))
+    found: dict[int, dict[str, str]] = {}
+    for est_id, platform, status in (await session.exec(query)).all():
+        found.setdefault(est_id, {})[platform] = status
+    return found
 
 
 async def establishment(session: AsyncSession, org_id: int, store_code: str) -> tuple[int, int] | None:

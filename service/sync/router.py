@@ -12,7 +12,7 @@ from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse, NotFound
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.platforms import repository as platforms_repo
-from service.sync import channels, deletion, outbox
+from service.sync import actions, outbox
 from service.sync import repository as repo
 from service.sync.service import public_row, summarise
 
@@ -36,7 +36,7 @@ async def list_sync(session: SessionDep, who: PrincipalDep, platform: PlatformKe
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Page[SyncTargetPublic]:
     after = decode_cursor(cursor)
     rows = await repo.page(session, who.organisation_id, platform=platform, status=status, label=label,
-                           after=tuple(after) if after else None, limit=limit + 1)
+                           after=tuple(after) if after else None, limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=[public_row(t, code) for t, code in rows],
@@ -45,7 +45,7 @@ async def list_sync(session: SessionDep, who: PrincipalDep, platform: PlatformKe
 
 @router.get("/sync/summary", response_model=SyncSummary)
 async def sync_summary(session: SessionDep, who: PrincipalDep, label: QueryText | None = None) -> SyncSummary:
-    return summarise(await repo.summary(session, who.organisation_id, label))
+    return summarise(await repo.summary(session, who.organisation_id, label, who.scope))
 
 
 @router.get("/establishments/{store_code}/sync", response_model=list[SyncTargetPublic],
@@ -79,17 +79,14 @@ async def confirm_manual_edit(store_code: str, platform: str, session: SessionDe
                               who: PrincipalDep) -> SyncTargetPublic:
     """For a manual platform (Tripadvisor): a person made the listed edits; the site is `submitted`.
     For a deleted site whose listing a person had to remove by hand: they did; it is settled."""
-    rows = await repo.page(session, who.organisation_id, store_code=store_code, platform=platform, limit=1)
-    if not rows:
-        raise ApiError(404, "not_found", f"no sync target for {store_code!r} on {platform!r}")
-    target, code = rows[0]
-    if deletion.confirm_removed(target):
-        return public_row(target, code)
-    try:
-        channels.confirm_manual(target)
-    except ValueError as exc:
-        raise ApiError(409, "not_manual", str(exc), field="platform") from None
-    return public_row(target, code)
+    return await actions.mark_done(session, who.organisation_id, store_code, platform)
+
+
+@router.post("/establishments/{store_code}/sync/{platform}/repair", response_model=SyncTargetPublic,
+             responses={404: {"model": ErrorResponse}, 409: {"model": ErrorResponse}})
+async def repair_drift(store_code: str, platform: str, session: SessionDep, who: PrincipalDep) -> SyncTargetPublic:
+    """A drifted site: send the canonical values to the platform again."""
+    return await actions.repair_drift(session, who.organisation_id, store_code, platform)
 
 
 @router.get("/establishments/{store_code}/sync/{platform}/attempts", response_model=Page[SyncAttemptPublic],
