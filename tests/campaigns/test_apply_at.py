@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 
 from service.models import utcnow
-from service.sync import dispatch
+from service import jobs
 from tests.campaigns.conftest import seed
 
 PAST = (utcnow() - timedelta(hours=2)).isoformat()
@@ -49,7 +49,7 @@ async def test_a_scheduling_failure_after_commit_is_logged_not_a_500(client, mon
     async def broken(*_args, **_kwargs):
         raise ConnectionError("redis went away")
 
-    monkeypatch.setattr(dispatch, "schedule_campaign", broken)
+    monkeypatch.setattr(jobs, "defer", broken)
     soon = (utcnow() + timedelta(hours=1)).isoformat()
     response = await client.post("/api/v1/campaigns/holiday-closure", json={"start_date": "2026-12-25",
                                                                             "apply_at": soon})
