@@ -23,6 +23,7 @@ from connectors.sandbox import SandboxConfig, SandboxServer
 from service.api import create_app
 from service.cli.demo import sandbox_connections
 from service.settings import Settings
+from tests.conftest import SANDBOX_ALLOWLIST
 from tests.conftest import CI
 
 CHROMIUM = Path(os.environ.get("VITRINE_CHROMIUM", "/usr/bin/chromium"))
@@ -132,7 +133,8 @@ def vitrine(tmp_path_factory, browser):
     sandbox = SandboxServer(SandboxConfig.model_validate({"google": {"review_delay_seconds": 1.0}})).start()
     home = tmp_path_factory.mktemp("vitrine-home")
     settings = Settings(home=home, database_url=None, redis_url=None, secret_key="browser-tests-secret-key-000000",
-                        verify_poll_seconds=1.0, reconcile_seconds=1, sync_debounce_seconds=0.2)
+                        verify_poll_seconds=1.0, reconcile_seconds=1, sync_debounce_seconds=0.2,
+                        platform_url_allowlist=SANDBOX_ALLOWLIST)  # the sandbox is local
     with ThreadPoolExecutor(1) as pool:  # Playwright's sync API holds this thread's event loop
         keys = pool.submit(asyncio.run, _seed(settings, sandbox.url)).result()
     server = Server(create_app(settings)).start()
