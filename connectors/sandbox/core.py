@@ -118,6 +118,9 @@ class SlidingWindow:
 
 # ---------------------------------------------------------------- stats
 
+REFUSAL_SAMPLES = 20
+
+
 class PlatformStats:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
@@ -127,6 +130,8 @@ class PlatformStats:
         self.throttled = 0
         self.server_errors = 0
         self.timeouts_injected = 0
+        self.refused = 0  # requests refused for breaking the platform's contract (shape, params, types)
+        self.refusals: list[dict[str, Any]] = []  # the last REFUSAL_SAMPLES of them: route and errors
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -138,6 +143,9 @@ class PlatformStats:
             "throttled": self.throttled,
             "server_errors": self.server_errors,
             "timeouts_injected": self.timeouts_injected,
+            "refused": self.refused,
+            "refusals": list(self.refusals),
+            "answered_429": self.by_status.get("429", 0),
         }
 
 
@@ -201,6 +209,12 @@ class Emulator:
         self.stats.create_requests[kind][key] += 1
         if created:
             self.stats.creates[kind][key] += 1
+
+    def refuse(self, request: Request, errors: Any) -> None:
+        """Count a request the platform's contract refuses (stats ``refused``, ``refusals``)."""
+        self.stats.refused += 1
+        self.stats.refusals = [*self.stats.refusals, {"route": f"{request.method} {request.url.path}",
+                                                      "errors": errors}][-REFUSAL_SAMPLES:]
 
     def throttled(self, response: Response) -> PlatformError:
         self.stats.throttled += 1
