@@ -211,8 +211,8 @@ class Emulator:
             self.stats.creates[kind][key] += 1
 
     def refuse(self, request: Request, errors: Any) -> None:
-        """Count a request the platform's contract refuses (stats ``refused``, ``refusals``)."""
-        self.stats.refused += 1
+        """Keep a sample of why a request was refused (stats ``refusals``); ``refused`` counts every
+        400 answer, whichever rule gave it."""
         self.stats.refusals = [*self.stats.refusals, {"route": f"{request.method} {request.url.path}",
                                                       "errors": errors}][-REFUSAL_SAMPLES:]
 
@@ -332,6 +332,8 @@ class StatsMiddleware:
                 template = prefix + template
             stats.requests[f"{scope['method']} {template}"] += 1
             stats.by_status[str(status["code"])] += 1
+            if status["code"] == 400:  # every platform answers a request that breaks its contract with 400
+                stats.refused += 1
             if status["code"] >= 500:
                 stats.server_errors += 1
 
