@@ -81,6 +81,12 @@ class PlatformInfo:
     options: tuple[str, ...] = ()  # names of the non-secret settings (account id, page id…)
     notes: str = ""
     follows: str | None = None  # Channel.derived: the platform whose status this one mirrors
+    # HTTP calls a push of a change to an existing listing costs, a first push (create or
+    # link), and a read-back: the campaign ETAs and the fan-out count these against `quota`
+    calls_per_push: int = 1
+    calls_per_create: int = 1
+    calls_per_read_back: int = 1
+    quota_exempt: tuple[str, ...] = ()  # URL path suffixes the platform does not count (token endpoints)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
                     "verifications_base_url": f"{url}/google/verifications/v1"}),
         "facebook": ({"access_token": "sandbox-facebook-token"},
                      {"base_url": f"{url}/facebook/v25.0", "parent_page_id": "100000000000001",
-                      "regain_access_unit_seconds": regain_unit}),
+                      # the demo's group has no pages yet: the sandbox plays an app Meta granted page creation
+                      "create_pages": True, "regain_access_unit_seconds": regain_unit}),
         "apple": ({"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"},
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
         "bing": ({"api_key": "sandbox-bing-key"}, {"base_url": f"{url}/bing"}),

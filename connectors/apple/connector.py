@@ -169,6 +169,9 @@ class AppleConnector:
         default_base_url="https://businessconnect.apple.com",
         credentials=("client_id", "client_secret"),
         options=("org_id",),
+        # a PUT with the etag we hold; a first push is a POST (its lookup only when a create may
+        # have landed); a read-back one GET. The token request (hourly) counts: Apple names no exemption
+        calls_per_push=1, calls_per_create=1, calls_per_read_back=1,
         notes=("Full replacement: every push sends the whole location (PUT with If-Match; on a stale etag the "
                "location is re-read and the record overwrites it). Creates look the location up by "
                "Apple's documented ql filter (country, locality) first. Apple reviews every change (SUBMITTED, PROCESSING, PUBLISHED). "

@@ -78,6 +78,10 @@ class FacebookConnector:
         default_base_url="https://graph.facebook.com/v25.0",
         credentials=("access_token",),
         options=("parent_page_id", "create_pages", "regain_access_unit_seconds"),
+        # a POST of the changed params; a first push links (one shared listing of the parent's pages,
+        # then the POST) or creates (create + update-only params); a read-back reads the page and
+        # its upcoming changes
+        calls_per_push=1, calls_per_create=2, calls_per_read_back=2,
         notes=(
             "Link-first: each establishment is matched to its existing location page under the group's parent page "
             "(store_code or store_number = store code, or the page id set in platform_ids) and updated with the Page "
