@@ -1,6 +1,12 @@
 """Google Business Profile: Business Information API v1 (writes, read-back) and the
 Verifications API (whether edits can go live).
 
+Verified: every request body and update mask against Google's discovery document
+(`connectors/sandbox/contracts/google`, the sandbox validates against the same file), including
+the rules it states in words (`latlng` "can only be updated by approved clients"; phone numbers:
+"During updates, both fields must be set"). Not verified: Google's review timing and the
+wording of its errors.
+
 Push
   * Create: `POST {base}/{account}/locations?requestId=<ctx.request_id>` with the whole payload.
     Google answers a repeated `requestId` with the location it already created, so a retried
