@@ -170,9 +170,11 @@ def _typed(name: str, value: Any, kind: str) -> Any:
     if kind in ("map", "Object"):
         return _json(value, name, dict)
     if kind.startswith("list<"):
-        items = _json(value, name, list) if not (isinstance(value, str) and not value.startswith("[")) else [value]
-        inner = kind[5:-1]
-        return [_typed(name, item, inner) for item in items]
+        lenient = name == "emails" and isinstance(value, str) and not value.startswith("[")  # one address
+        items = [value] if lenient else _json(value, name, list)
+        if name == "category_list":  # ids as strings or numbers: clean_category_list says what is wrong
+            return items
+        return [_typed(name, item, kind[5:-1]) for item in items]
     if kind.endswith("_enum"):
         allowed = contract()["enums"].get(kind, [])
         if value not in allowed:
