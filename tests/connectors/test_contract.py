@@ -206,7 +206,7 @@ ERROR_CASES: dict[str, ErrorCase] = {
                                          "message": "Request contains an invalid argument."}}),
         field="location.website_uri"),
     "facebook": ErrorCase(
-        credentials={"access_token": "page-token"}, options={"parent_page_id": FB_PARENT},
+        credentials={"access_token": "page-token"}, options={"parent_page_id": FB_PARENT, "create_pages": True},
         prelude=(("GET", f"/{FB_PARENT}/locations", reply(200, {"data": []})),),
         write=("POST", f"/{FB_PARENT}/locations"),
         throttle=reply(400, {"error": {"code": 80001, "type": "OAuthException",
