@@ -347,7 +347,7 @@ async def test_invalid_content_is_rejected_naming_the_field(platform: str) -> No
 # ---------------------------------------------------------------- idempotent creates, over real HTTP
 
 # The sandbox's create counter that stands for "a listing" on each platform (core.Emulator.count_create)
-LISTING_COUNTER = {"google": "storeCode", "facebook": "store_number", "apple": "partnersLocationId",
+LISTING_COUNTER = {"google": "storeCode", "facebook": "store_code", "apple": "partnersLocationId",
                    "bing": "StoreId", "yelp": "partner_business_id", "here": "reference", "tomtom": "reference",
                    "foursquare": "place", "osm": "node"}
 
