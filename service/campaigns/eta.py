@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from connectors.base import Channel
 from connectors.registry import CONNECTORS
 from service.settings import Settings
+from service.sync.limiter import Limit
 from service.sync.quotas import quotas_for
 
-PACE = 0.98  # the limiter's share of the quota (service/sync/limiter.py)
 UNLIMITED_SECONDS_PER_REQUEST = 0.5  # an assumed round trip when a platform sets no quota
 
 
@@ -71,7 +71,7 @@ def estimate(settings: Settings, platform: str, sites: int, queued: int, start: 
         seconds = requests * UNLIMITED_SECONDS_PER_REQUEST / max(1, settings.sync_concurrency)
         note = "no quota: estimated at an assumed 0.5 s per request"
     else:
-        seconds = requests * shared.interval / PACE
+        seconds = requests * Limit(platform, shared).interval  # the limiter's own pace
         note = None
     sent = start + timedelta(seconds=seconds)
     done = sent + info.typical_delay
