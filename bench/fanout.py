@@ -43,6 +43,7 @@ from bench.pipeline import (
     wait_until,
 )
 from bench.report import Figure
+from connectors.registry import CONNECTORS
 
 TARGET = 0.5
 CONCURRENCY = 16  # VITRINE_SYNC_CONCURRENCY's default: jobs in flight per worker
@@ -114,6 +115,13 @@ async def run(quick: bool) -> list[Figure]:
     ratio = pipeline_rate / raw_rate
     statuses = _statuses(stats)
     per_platform = {p: stats[p]["requests_total"] for p in platforms}
+    # HTTP calls per site against what each connector declares for a first push and its read-back
+    # (review polls and drift checks come on top: a ratio above 1 is expected where reviews last)
+    calls = {p: {"per_site": round(stats[p]["requests_total"] / sites, 2),
+                 "declared": CONNECTORS[p].info.calls_per_create + (CONNECTORS[p].info.calls_per_read_back
+                                                                    if CONNECTORS[p].info.verifiable else 0),
+                 "refused": stats[p].get("refused", 0), "answered_429": stats[p].get("answered_429", 0)}
+             for p in platforms}
     note = (f"{sites} sites x {len(platforms)} API platforms (nine exist: Waze is derived, Tripadvisor manual, "
             f"feeds are files); a push counts once read back live; raw = the same {len(log)} requests replayed "
             f"by a bare httpx loop, {WORKERS * CONCURRENCY} in flight" + ("; quick run" if quick else ""))
@@ -127,7 +135,7 @@ async def run(quick: bool) -> list[Figure]:
                "all_pushed_seconds": round(marks.get("pushed", done) - started, 2),
                "raw_seconds": round(raw.seconds, 2), "raw_runs_seconds": [round(r[0].seconds, 2) for r in raws],
                "raw_ids_remapped": raw.remapped, "raw_retried": raw.retried, "raw_requests_per_second": round(raw.requests / raw.seconds, 1),
-               "requests_per_platform": per_platform, "pipeline_statuses": statuses,
+               "requests_per_platform": per_platform, "calls_per_platform": calls, "pipeline_statuses": statuses,
                "raw_statuses": {str(k): v for k, v in sorted(raw.statuses.items())},
                "raw_sandbox_statuses": _statuses(raw_stats), "attempts": outcomes,
                "cpu_seconds": {"pipeline": cpu, "raw": raw_cpu}, "quick": quick},

@@ -51,6 +51,7 @@ from bench.pipeline import (
     wait_until,
 )
 from bench.report import Figure
+from connectors.registry import CONNECTORS
 
 TARGET = 1.10
 QUOTA, WINDOW, PER_LOCATION = 300, 10.0, 10  # Google's 300/60 s and 10 edits/60 s per location, x6 faster
@@ -145,7 +146,8 @@ async def run(quick: bool) -> list[Figure]:
     requests = {route: n - before["requests"].get(route, 0) for route, n in after["requests"].items()
                 if n - before["requests"].get(route, 0)}
     sent = sum(requests.values())
-    needed = 2 * sites  # one PATCH + one read-back per site; a request more is Vitrine's own waste
+    info = CONNECTORS["google"].info  # HTTP calls a change costs, as the connector declares them
+    needed = sites * (info.calls_per_push + info.calls_per_read_back)  # a request more is Vitrine's own waste
     throttled = after["throttled"] - before["throttled"]
     completion = done - started
     paced = (needed - 1) * WINDOW / QUOTA  # one request at once, then one per quota interval
@@ -176,6 +178,8 @@ async def run(quick: bool) -> list[Figure]:
                "location_quota": f"{PER_LOCATION}/{WINDOW:g}s", "requests_needed": needed, "requests_sent": sent,
                "requests_by_route": requests,
                "throttled_sandbox": throttled, "throttled_attempts": throttled_attempts,
+               "answered_429": after["by_status"].get("429", 0) - before["by_status"].get("429", 0),
+               "refused": after.get("refused", 0) - before.get("refused", 0),
                "written_seconds": round(marks["written"] - started, 2),
                "all_pushed_seconds": round(marks.get("pushed", done) - started, 2),
                "completion_seconds": round(completion, 2), "paced_minimum_seconds": round(paced, 2),

@@ -91,6 +91,12 @@ class PlatformInfo:
     notes: str = ""
     follows: str | None = None  # Channel.derived: the platform whose status this one mirrors
     requires: frozenset[str] = frozenset()  # record fields without which no push is tried (REQUIREMENTS)
+    # HTTP calls a push of a change to an existing listing costs, a first push (create or
+    # link), and a read-back: the campaign ETAs and the fan-out count these against `quota`
+    calls_per_push: int = 1
+    calls_per_create: int = 1
+    calls_per_read_back: int = 1
+    quota_exempt: tuple[str, ...] = ()  # URL path suffixes the platform does not count (token endpoints)
 
     def missing_credentials(self, given: Mapping[str, Any]) -> list[str]:
         """The credentials still needed (those of the nearest complete set), or [] when enough."""

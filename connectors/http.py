@@ -4,10 +4,18 @@ Connection failures and 502/503 are retried a few times within the call (under a
 all); what still fails becomes a `RetryableError` and the engine's longer, deferred retry takes
 over. Read timeouts are not retried here: the request may have been applied, so the engine
 retries the whole push, whose creates are idempotent.
+
+Pacing: every HTTP request a connector sends (each in-call retry too) first awaits the pacer
+the engine set in `PACER` for this push or read-back (`service.sync.limiter.CallPacer`): one
+token of the platform's quota per request, so an Apple create (lookup + POST) or a Facebook
+read-back (page + upcoming changes) takes two. Connectors stay free of Redis and the database:
+they only see this hook. Outside the engine (tests, scripts) no pacer is set.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -17,6 +25,8 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from connectors.base import RetryableError
 
 TRANSIENT_STATUSES = {502, 503}  # timeouts are the shared client's: set where it is created
+Pacer = Callable[[str, str], Awaitable[None]]  # (method, url) -> returns once the request may go
+PACER: ContextVar[Pacer | None] = ContextVar("vitrine_http_pacer", default=None)
 
 # Platforms ask every client to identify itself: the OSMF API usage policy blocks "the HTTP
 # library's default" User-Agent without notice, and Yelp, HERE and TomTom log it. The project URL
@@ -57,6 +67,8 @@ async def request(client: httpx.AsyncClient, method: str, url: str, *, attempts:
                                            wait=wait_random_exponential(multiplier=0.1, max=1.0),
                                            retry=retry_if_exception(_retry_in_call), reraise=True):
             with attempt:
+                if (pacer := PACER.get()) is not None:
+                    await pacer(method, url)
                 response = await client.request(method, url, **kwargs)
                 if response.status_code in TRANSIENT_STATUSES:
                     raise _Transient(response)

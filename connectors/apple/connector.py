@@ -1,10 +1,18 @@
 """Apple Business Connect: OAuth client-credentials token, full-replacement PUT with If-Match.
 
-* Token: `POST {base}/api/v1/oauth2/token` (form: client_credentials, scope business_connect),
+Verified against Apple's pages (the sandbox checks the same rules from contracts/apple/, written
+from those pages): the token request, the lookup filter, and the shape of `locationDetails`
+(see `mapping`). Not verified: Apple's category ids, the `VALIDATION__*` code names, the
+list's cursor, and whether the token call counts against the 15 requests/s (it is counted).
+
+* Token: `POST {base}/api/v1/oauth2/token` with a JSON body (client_credentials, scope
+  `business`: Apple's "Request Service Account Token"),
   cached on the instance until a minute before it expires; a 401 from the API fetches a new one
   once and retries the call once. Neither the secret nor the token ever reaches a message or log.
-* Create (no remote id): look the location up by `partnersLocationId` first (UNVERIFIED filter
-  `GET …/locations?partnersLocationId=`) and adopt it; else `POST …/locations`; a 409
+* Create (no remote id): look the location up first with Apple's documented filter
+  (`GET …/locations?ql=…countryCode==FR;…locality=="Paris"`, "Get Location Resources";
+  `partnersLocationId` is not a filter Apple lists) and adopt the result that
+  carries our `partnersLocationId`; else `POST …/locations`; a 409
   LOCATION_ALREADY_EXISTS (a create that landed but was not recorded) looks it up and adopts it.
   Adopting PUTs our payload onto the existing location.
 * Update: `PUT …/locations/{id}` `{"id", "locationDetails"}` with the whole payload (Apple
@@ -135,6 +143,19 @@ def _feedback(body: dict[str, Any]) -> str:
     return "; ".join(p for p in parts if p) or f"{NAME} rejected the location without feedback"
 
 
+def lookup_query(details: dict[str, Any]) -> str:
+    """Apple's `ql` for the locations that may be the one a payload describes: same country and
+    locality (filter fields of "Get Location Resources"). Not the name: a lost create is often
+    retried after a rename. A locality holding a double quote is left out (it cannot be quoted);
+    the match on `partnersLocationId` is made on our side."""
+    address = details["mainAddress"]["structuredAddress"]
+    clauses = [f"locationDetails.mainAddress.structuredAddress.countryCode=={address['countryCode']}"]
+    locality = address.get("locality", "")
+    if locality and '"' not in locality:
+        clauses.append(f'locationDetails.mainAddress.structuredAddress.locality=="{locality}"')
+    return ";".join(clauses)
+
+
 class AppleConnector:
     info: ClassVar[PlatformInfo] = PlatformInfo(
         key="apple",
@@ -150,9 +171,12 @@ class AppleConnector:
         default_base_url="https://businessconnect.apple.com",
         credentials=("client_id", "client_secret"),
         options=("org_id",),
+        # a PUT with the etag we hold; a first push is a POST (its lookup only when a create may
+        # have landed); a read-back one GET. The token request (hourly) counts: Apple names no exemption
+        calls_per_push=1, calls_per_create=1, calls_per_read_back=1,
         notes=("Full replacement: every push sends the whole location (PUT with If-Match; on a stale etag the "
                "location is re-read and the record overwrites it). Creates look the location up by "
-               "partnersLocationId first. Apple reviews every change (SUBMITTED, PROCESSING, PUBLISHED). "
+               "Apple's documented ql filter (country, locality) first. Apple reviews every change (SUBMITTED, PROCESSING, PUBLISHED). "
                "Photos: location assets by URL (JPEG/PNG under 15 MB, checked before sending). Not published: "
                "e-mail (no such field). Category ids UNVERIFIED."),
     )
@@ -183,10 +207,11 @@ class AppleConnector:
 
     async def _push_location(self, rendering: Rendering, ctx: PushContext) -> PushResult:
         details = rendering.payload
+        mapping.keep_status_dates(details, ctx.previous)
         if ctx.remote_id:
             return await self._update(ctx.remote_id, details, ctx.remote_version)
         partner_id = str(details["partnersLocationId"])
-        existing = await self._find(partner_id)
+        existing = await self._find(partner_id, details) if ctx.may_exist else None
         if existing is not None:
             return await self._adopt(existing, details)
         response = await self._api("POST", self._locations_url(), json={"locationDetails": details})
@@ -194,7 +219,7 @@ class AppleConnector:
             log.info("apple.location.created", extra={"store_code": partner_id})
             return self._result(response, None, created=True)
         if response.status_code == 409 or has_code(api_errors(response), "LOCATION_ALREADY_EXISTS"):
-            existing = await self._find(partner_id)
+            existing = await self._find(partner_id, details)
             if existing is None:
                 raise RetryableError(f"{NAME} reports a location with partnersLocationId {partner_id} but does not "
                                      "list it yet", http_status=response.status_code)
@@ -272,9 +297,10 @@ class AppleConnector:
         body = body if isinstance(body, dict) else {}
         return body, _etag(response, body), response.status_code
 
-    async def _find(self, partner_id: str) -> dict[str, Any] | None:
-        """The location carrying our `partnersLocationId`, following the list's cursors."""
-        params: dict[str, Any] = {"partnersLocationId": partner_id, "limit": 100}
+    async def _find(self, partner_id: str, details: dict[str, Any]) -> dict[str, Any] | None:
+        """The location carrying our `partnersLocationId`, among those Apple's documented filter
+        (country and locality of the payload) returns, following the list's cursors."""
+        params: dict[str, Any] = {"ql": lookup_query(details), "limit": 100}
         while True:
             response = await self._api("GET", self._locations_url(), params=params)
             if not response.is_success:
@@ -337,9 +363,9 @@ class AppleConnector:
     async def _fetch_token(self) -> tuple[str, float]:
         if not self._client_id or not self._client_secret:
             raise ActionRequired(f"{NAME} connection incomplete: client_id and client_secret are required")
-        response = await request(self.client, "POST", f"{self.base_url}/api/v1/oauth2/token", data={
+        response = await request(self.client, "POST", f"{self.base_url}/api/v1/oauth2/token", json={
             "grant_type": "client_credentials", "client_id": self._client_id,
-            "client_secret": self._client_secret, "scope": "business_connect"})
+            "client_secret": self._client_secret, "scope": "business"})
         if response.status_code in (400, 401):
             reason = _summary(response, api_errors(response))
             raise ActionRequired(f"{NAME} credentials rejected: {reason}", http_status=response.status_code)

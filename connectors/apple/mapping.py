@@ -10,23 +10,28 @@ Choices (UNVERIFIED against Apple unless platforms.md says so):
 
 * Name locale: the record has no language; the name is taken to be in the main language of
   the address's country (`fr-FR` for France, `fr-BE` for Belgium, `de-DE`…, `en-XX` otherwise).
-* Address: the first line is the street line (`fullThoroughfare`); when it starts with a
-  number ("12 rue Oberkampf", "12 bis rue…", "12-14 rue…") it is also split into
-  `subThoroughfare` + `thoroughfare`; otherwise only `fullThoroughfare` is sent. Further lines
-  (building, PO box) have no place in Apple's structured address and are reported unsent.
-* Geo: `displayPoint` only when the record has coordinates (as strings, Apple's shape);
-  without them Apple places the pin from the address, so nothing is reported unsupported.
+* Address: the street line is the first line that starts with a house number and names a
+  street (rue, avenue…), else one that does either, else the first line, wherever it stands ("Bâtiment B" then
+  "12 bis rue Oberkampf" sends the second). It goes to `fullThoroughfare`, split into
+  `subThoroughfare` + `thoroughfare` when it starts with a number. A complement naming a floor
+  goes to `floor` (Apple's create example); other complements have no field in Apple's
+  structured address and are reported unsent (the record keeps them).
+* Geo: `displayPoint` only when the record has coordinates, as strings with exactly 7 decimals
+  (Apple's coordinates guidance: at least 5, at most 7).
 * Phones: the primary number is `primary: true` (the first additional one when there is no
-  primary); `type` is MOBILE for mobile numbers, LANDLINE for everything else.
+  primary); `type` is MOBILE for mobile numbers, VOICE for everything else (Apple's phone
+  numbers guidance keeps LANDLINE for partners moving from bulk ingestion).
 * Hours: a day without intervals is left out (closed). `24:00` is sent as `24:00`
   (`END_OF_DAY`); an overnight interval (close < open) stays on the day it opens, with
   `endTime` < `startTime`, as Google takes it.
-* Special hours: `{startDate, endDate, closed}`; an open period adds `hoursByDay` with its
-  intervals for every weekday the period covers.
-* Status: open -> OPEN; closed_temporarily -> TEMPORARILY_CLOSED (+ reopenDate);
-  closed_permanently -> CLOSED; opening_soon has no Apple status: TEMPORARILY_CLOSED with
-  `reopenDate` = opening date (never OPEN, which would send patients to a closed door),
-  reported in `unsupported["status"]`.
+* Special hours: `{startDate, endDate, closed}`; an open period adds its intervals as `times`
+  on the entry itself (Apple's hours guidance: `specialHours[].times[]`).
+* Status (Apple's location status guidance): open -> OPEN; closed_temporarily ->
+  TEMPORARILY_CLOSED with `reopenDate` (six months ahead when the record has none, Apple's
+  recommendation, reported in `unsupported`); closed_permanently -> CLOSED with `closedDate`
+  (the day the record is rendered closed; the connector keeps the first one it sent);
+  opening_soon -> OPENING_SOON with `openingDate` (Apple takes at most 180 days ahead; without
+  a date or beyond, TEMPORARILY_CLOSED with the opening date or six months as `reopenDate`).
 * Description: `locationDescriptions[{type: ABOUT, descriptions[{text, locale}]}]`, the shape
   of Apple's API examples (not in platforms.md).
 * E-mail: Apple locations have no e-mail field. Photos: Apple takes them as separate,
@@ -55,6 +60,12 @@ _LANGUAGE = {
 }
 
 _NUMBER = r"\d+(?:\s*(?:bis|ter|quater)\b|[a-z]\b)?"
+_STREET_WORD = re.compile(r"\b(rue|avenue|av\.?|boulevard|bd|chemin|place|all[ée]e|impasse|route|quai|cours|square|"
+                          r"voie|passage|esplanade|faubourg|rond-point|street|road|strasse|straße|via|calle)\b",
+                          re.IGNORECASE)
+_FLOOR = re.compile(r"\b([ée]tage|floor|rdc|rez-de-chauss[ée]e)\b", re.IGNORECASE)
+UNKNOWN_REOPEN = timedelta(days=182)  # Apple: "when reopenDate is uncertain, set date six (6) months into the future"
+OPENING_MAX = timedelta(days=180)  # Apple: openingDate MUST NOT be more than 180 days into the future
 _STREET = re.compile(rf"^({_NUMBER}(?:\s*[-/]\s*{_NUMBER})?)\s*,?\s+(\S.*)$", re.IGNORECASE)
 
 UNSUPPORTED_EMAIL = "Apple Business Connect locations have no e-mail field"
@@ -72,7 +83,19 @@ def split_street(line: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
-def render(record: Establishment) -> Rendering:
+def street_line(lines: list[str]) -> tuple[str, list[str]]:
+    """The street line of an address and the other lines (complements), in their order."""
+    stripped = [line.strip() for line in lines if line.strip()]
+    candidates = [line for line in stripped if not _FLOOR.search(line)] or stripped
+    pick = next((line for line in candidates if split_street(line) and _STREET_WORD.search(line)), None) \
+        or next((line for line in candidates if split_street(line) or _STREET_WORD.search(line)), candidates[0])
+    rest = list(stripped)
+    rest.remove(pick)
+    return pick, rest
+
+
+def render(record: Establishment, today: date | None = None) -> Rendering:
+    today = today or date.today()
     unsupported: dict[str, str] = {}
     locale = locale_for(record.address.country)
     payload: dict[str, Any] = {
@@ -92,7 +115,7 @@ def render(record: Establishment) -> Rendering:
         payload["openingHoursByDay"] = hours
     if record.hours.special:
         payload["specialHours"] = [_special(period) for period in record.hours.special]
-    payload["locationStatus"] = _status(record, unsupported)
+    payload["locationStatus"] = _status(record, today, unsupported)
     if record.description:
         payload["locationDescriptions"] = [{"type": "ABOUT", "descriptions": [{"text": record.description, "locale": locale}]}]
     if record.email:
@@ -103,26 +126,29 @@ def render(record: Establishment) -> Rendering:
 
 
 def _coordinate(value: float) -> str:
-    """Plain decimal notation, at most 7 decimals (~1 cm): never `1e-05`."""
-    text = f"{value:.7f}".rstrip("0").rstrip(".")
-    return "0" if text in ("", "-0") else text
+    """Plain decimal notation with 7 decimals (Apple: 5 to 7), never `1e-05` nor `45.7426`."""
+    text = f"{value:.7f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
 
 
 def _address(record: Establishment, unsupported: dict[str, str]) -> dict[str, Any]:
     address = record.address
-    street = address.lines[0].strip()
+    street, complements = street_line(address.lines)
     out: dict[str, Any] = {"fullThoroughfare": street}
     if split := split_street(street):
         out["subThoroughfare"], out["thoroughfare"] = split
+    floors = [line for line in complements if _FLOOR.search(line)]
+    if floors:
+        out["floor"] = ", ".join(floors)
     out["locality"] = address.locality
     if address.postal_code:
         out["postCode"] = address.postal_code
     if address.region:
         out["administrativeArea"] = address.region
     out["countryCode"] = address.country
-    if len(address.lines) > 1:
-        left_out = ", ".join(repr(line) for line in address.lines[1:])
-        unsupported["address.lines"] = f"only the first address line is sent (Apple has one street line): {left_out} left out"
+    if left := [line for line in complements if line not in floors]:
+        unsupported["address.lines"] = ("Apple's structured address has no place for "
+                                        + ", ".join(repr(line) for line in left) + ": not sent")
     return out
 
 
@@ -134,7 +160,7 @@ def _phones(record: Establishment) -> list[dict[str, Any]]:
 
 def _phone_type(e164: str) -> str:
     kind = phonenumbers.number_type(phonenumbers.parse(e164, None))
-    return "MOBILE" if kind == phonenumbers.PhoneNumberType.MOBILE else "LANDLINE"
+    return "MOBILE" if kind == phonenumbers.PhoneNumberType.MOBILE else "VOICE"
 
 
 def _categories(record: Establishment, unsupported: dict[str, str]) -> list[str]:
@@ -163,25 +189,38 @@ def _special(period: SpecialHours) -> dict[str, Any]:
     end = period.end_date or period.start_date
     out: dict[str, Any] = {"startDate": period.start_date.isoformat(), "endDate": end.isoformat(), "closed": period.closed}
     if not period.closed:
-        covered = {(period.start_date + timedelta(days=n)).weekday() for n in range(min((end - period.start_date).days + 1, 7))}
-        out["hoursByDay"] = [{"day": DAYS[d].upper(), "times": _times(period.intervals)} for d in sorted(covered)]
+        out["times"] = _times(period.intervals)
     return out
 
 
-def _status(record: Establishment, unsupported: dict[str, str]) -> dict[str, Any]:
+def _status(record: Establishment, today: date, unsupported: dict[str, str]) -> dict[str, Any]:
     if record.status == Status.open:
         return {"status": "OPEN"}
     if record.status == Status.closed_permanently:
-        return {"status": "CLOSED"}
-    reopen: date | None = record.reopen_date
+        return {"status": "CLOSED", "closedDate": today.isoformat()}
     if record.status == Status.opening_soon:
-        reopen = record.opening_date
-        when = f" reopening on {reopen.isoformat()}" if reopen else ""
-        unsupported["status"] = f"Apple has no 'opening soon' status: sent as TEMPORARILY_CLOSED{when}"
-    out: dict[str, Any] = {"status": "TEMPORARILY_CLOSED"}
-    if reopen:
-        out["reopenDate"] = reopen.isoformat()
-    return out
+        opening = record.opening_date
+        if opening and today < opening <= today + OPENING_MAX:
+            return {"status": "OPENING_SOON", "openingDate": opening.isoformat()}
+        reopen = opening if opening and opening > today else today + UNKNOWN_REOPEN
+        unsupported["status"] = (f"Apple takes an opening date at most {OPENING_MAX.days} days ahead: sent as "
+                                 f"TEMPORARILY_CLOSED until {reopen.isoformat()}")
+        return {"status": "TEMPORARILY_CLOSED", "reopenDate": reopen.isoformat()}
+    reopen = record.reopen_date
+    if reopen is None or reopen <= today:
+        reopen = today + UNKNOWN_REOPEN
+        unsupported["status.reopen_date"] = (f"no reopening date in the record: Apple requires one, sent six months "
+                                             f"ahead ({reopen.isoformat()}) as Apple recommends")
+    return {"status": "TEMPORARILY_CLOSED", "reopenDate": reopen.isoformat()}
+
+
+def keep_status_dates(details: dict[str, Any], previous: dict[str, Any] | None) -> None:
+    """Keep the `closedDate` (or the made-up `reopenDate`) sent before for the same status, so
+    a location closed on Monday still says Monday when Wednesday's edit goes out."""
+    before = (previous or {}).get("locationStatus") or {}
+    now = details.get("locationStatus") or {}
+    if before.get("status") == now.get("status") == "CLOSED" and before.get("closedDate"):
+        now["closedDate"] = before["closedDate"]
 
 
 # ---------------------------------------------------------------- read-back comparison

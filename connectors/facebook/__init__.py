@@ -1,19 +1,27 @@
 """Facebook Pages (Graph API v25.0): one location page per establishment.
 
 Model. A group's brand page is the *parent page* (option `parent_page_id`); each establishment
-is one of its location pages, found by `store_number` = our store code. A push without a known
-page id lists `GET /{parent}/locations?fields=id,store_number&limit=100` (following the
-`after` cursor while `paging.next` is there) and adopts the page with our store number, or
-creates it with `POST /{parent}/locations {store_number, ...params}`: a create retried after a
-timeout finds the page made by the first attempt instead of making a second one. A listing's
-first push (`PushContext.may_exist` false: no earlier push of it can have made a page) looks
-in one listing of the parent's pages shared for 30 s by the pushes of that parent, instead of
-paging through them itself (2,000 new sites cost 13 lookups a site before). A page linked
-by hand (`platform_ids.facebook`) is edited directly, no parent needed. Edits are
-`POST /{page-id}` with only the changed params as JSON (`{"success": true}`); they are live at
-once and read back with `GET /{page-id}?fields=...`, plus `GET /{page-id}/upcoming_changes`
-for changes Meta proposes on its own. The token travels in `Authorization: Bearer`, never in
-a URL (URLs end up in logs).
+is one of its location pages. Link-first, as Graph documents `/{page-id}/locations` (adding an
+existing page to a parent; creating pages there is for developers Meta approves): a push without
+a known page id lists `GET /{parent}/locations?fields=id,store_code,store_number&limit=100`
+(following the `after` cursor while `paging.next` is there) and links the page whose `store_code`
+or `store_number` is our store code; a page set by hand in `platform_ids.facebook` is edited
+directly, no parent needed. No page: `action_required` saying how to link it, unless the
+connection option `create_pages` is on (an app Meta granted it), which creates the page with the
+create's own parameters (`POST /{parent}/locations {store_code, phone, website, location, hours,
+always_open, permanently_closed, temporary_status}`) and sends what the create cannot take
+(`category_list`, `emails`, `about`, `description`) in an update of the new page. A create retried
+after a timeout finds the page made by the first attempt instead of making a second one. A
+listing's first push (`PushContext.may_exist` false) looks in one listing of the parent's pages
+shared for 30 s by the pushes of that parent, instead of paging through them itself. Edits are
+`POST /{page-id}` with only the changed update parameters as JSON (`{"success": true}`); they are
+live at once and read back with `GET /{page-id}?fields=...`, plus `GET /{page-id}/upcoming_changes`
+for changes Meta proposes on its own. The token travels in `Authorization: Bearer`, never in a
+URL (URLs end up in logs).
+
+Verified: every parameter name and type against Meta's generated Business SDK (`Page.api_update`,
+`Page.create_location`, `Page.Field`), through the sandbox's `contracts/facebook/page.json`;
+`store_number` is an unsigned int there, so store codes go as the string `store_code`.
 
 Decisions.
 * `name` is not sent: location pages carry the parent brand's name, and the Page update takes no
@@ -40,12 +48,10 @@ Decisions.
   `detail["left_unchanged"]`.
 
 UNVERIFIED (platforms.md documents only page edits; kept in these places):
-* The Locations API (`connector.py`): `GET/POST /{parent}/locations`, its params and paging, the
-  answer `{"id"}`, and the "store number already exists" error a racing create gets. A page
-  made by hand on Facebook less than 30 s after the shared listing was taken is adopted on a
-  first push only through that error. Meta's
-  generated SDK types `store_number` as an unsigned integer (with a separate string
-  `store_code`): alphanumeric store codes may need a numeric mapping against the real API.
+* The Locations API's behaviour (`connector.py`): its paging, the answer `{"id"}`, which create
+  parameters are required, and the "store number already exists" error a racing create gets (a
+  page made by hand less than 30 s after the shared listing was taken is linked on a first push
+  only through that error). Whether a location page's `store_code` is readable on every page.
 * Hours (`mapping.py`): a range ending at midnight closes at "00:00"; a whole day 00:00-24:00
   is sent as 00:00-23:59 (00:00-00:00 would read as an empty range); an overnight range keeps
   close < open.
@@ -53,7 +59,6 @@ UNVERIFIED (platforms.md documents only page edits; kept in these places):
 * The names of upcoming change types / proposal categories (`CHANGE_KEYS` in `connector.py`),
   except `category`, which Meta's Upcoming Changes guide shows.
 * Categories (`categories.py`, `mapping.MAX_CATEGORIES`): that the ids of a 2016 dump of
-  Graph's category list are all still current; the limit of 3 categories a Page; that the
-  Locations API create takes `category_list` (Meta's generated SDK lists `place_topics` for
-  `POST /{parent}/locations` and `category_list` for `POST /{page-id}`).
+  Graph's category list are all still current; the limit of 3 categories a Page. A create sends
+  no `place_topics` (topic ids are not category ids): the categories follow in the update.
 """

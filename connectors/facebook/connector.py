@@ -1,4 +1,4 @@
-"""Facebook Pages through the Graph API: create or adopt a location page, edit it, read it back.
+"""Facebook Pages through the Graph API: link a location page (or create it), edit it, read it back.
 
 See the package docstring for the model and what is UNVERIFIED. Every call goes through
 `connectors.http.request` with the token in the `Authorization` header, never in a URL.
@@ -40,6 +40,9 @@ from schemas import Establishment
 log = logging.getLogger(__name__)
 
 LINK_REASON = "link the Facebook page: set platform_ids.facebook or the parent page id"
+NOT_FOUND_REASON = ("no location page of parent page {parent} has store code {code} (store_code or store_number): "
+                    "set platform_ids.facebook to the site's page id, give the page that store code on Facebook, "
+                    "or, if Meta granted this app the creation of location pages, turn on the create_pages option")
 TOKEN_REASON = "the Facebook token is invalid or expired: reconnect"
 READABLE = ("phone", "website", "emails", "category_list", "location", "hours", "is_always_open",
             "is_permanently_closed", "temporary_status", "about", "description")
@@ -75,10 +78,16 @@ class FacebookConnector:
         verifiable=True,
         default_base_url="https://graph.facebook.com/v25.0",
         credentials=("access_token",),
-        options=("parent_page_id", "regain_access_unit_seconds"),
-        option_types={"regain_access_unit_seconds": "number"},
+        options=("parent_page_id", "create_pages", "regain_access_unit_seconds"),
+        option_types={"regain_access_unit_seconds": "number", "create_pages": "bool"},
+        # a POST of the changed params; a first push links (one shared listing of the parent's pages,
+        # then the POST) or creates (create + update-only params); a read-back reads the page and
+        # its upcoming changes
+        calls_per_push=1, calls_per_create=2, calls_per_read_back=2,
         notes=(
-            "Each establishment is a location page (store_number = store code) under the group's parent page. "
+            "Link-first: each establishment is matched to its existing location page under the group's parent page "
+            "(store_code or store_number = store code, or the page id set in platform_ids) and updated with the Page "
+            "update's parameters; creating missing pages is an option (create_pages) for apps Meta granted it. "
             "Edits are live immediately and read back with ?fields=; Meta-proposed changes (upcoming_changes) are "
             "reported as third-party edits. Quota: Meta's Business Use Case limit is dynamic, 4800 calls x engaged "
             "users per page per 24 h, so a page with one engaged user allows 200 calls an hour. Every create looks "
@@ -89,8 +98,8 @@ class FacebookConnector:
             "(category_list, at most 3; a key with no Facebook category is sent as its parent's, and the status "
             "says so); the ids come from a 2016 dump of Graph's category list and are UNVERIFIED as still current. "
             "Photos: the logo as profile picture, the cover, the others as Page photos (under 4 MB, JPEG/PNG). "
-            "No special hours or name changes through this API (listed as unsupported). Location-page "
-            "creation is UNVERIFIED."
+            "No special hours or name changes through this API (listed as unsupported). Parameter names and "
+            "types checked against Meta's Business SDK (Page.api_update, Page.create_location)."
         ),
     )
 
@@ -103,6 +112,7 @@ class FacebookConnector:
         self.parent_page_id = str(parent).strip() if parent not in (None, "") else None
         # Graph reports estimated_time_to_regain_access in minutes; a time-scaled emulator may differ
         self.regain_unit = float(options.get("regain_access_unit_seconds") or 60.0)
+        self.create_pages = str(options.get("create_pages") or "").strip().lower() in ("1", "true", "yes", "on")
 
     def render(self, record: Establishment) -> Rendering:
         return common_photos.attach(mapping.render(record), record, photos.CATEGORY)
@@ -124,39 +134,46 @@ class FacebookConnector:
                 raise ActionRequired(LINK_REASON)
             page_id = await (self.find_location(ctx.store_code) if ctx.may_exist else self._indexed(ctx.store_code))
             if page_id is None:
+                if not self.create_pages:
+                    raise ActionRequired(NOT_FOUND_REASON.format(parent=self.parent_page_id, code=ctx.store_code))
                 created = await self._create(ctx.store_code, payload)
                 if created is not None:
                     new_id, status = created
                     self._index().pages[ctx.store_code] = new_id
+                    rest = {key: payload[key] for key in mapping.update_only(payload)}
+                    if rest:  # what the create cannot take goes in an update of the new page
+                        await self._update(new_id, rest)
                     return PushResult(remote_id=new_id, state="live", http_status=status, live_url=page_url(new_id),
-                                      created=True, detail={"store_number": ctx.store_code, "sent": sorted(payload)})
+                                      created=True, detail={"store_code": ctx.store_code, "sent": sorted(payload)})
                 page_id = await self.find_location(ctx.store_code)  # created meanwhile by another push
                 if page_id is None:
-                    raise RetryableError(f"store number {ctx.store_code} is said to exist but was not found")
+                    raise RetryableError(f"store code {ctx.store_code} is said to exist but was not found")
             detail["adopted"] = True
-            log.info("facebook.push.adopted store_code=%s page_id=%s", ctx.store_code, page_id)
+            log.info("facebook.push.linked store_code=%s page_id=%s", ctx.store_code, page_id)
 
         params = {key: payload[key] for key in ctx.changed if key in payload}
         left = sorted(key for key in ctx.changed if key not in payload)
         if left:  # no longer rendered (cleared in the record, or now unsupported): the API cannot clear them
             detail["left_unchanged"] = left
             log.info("facebook.push.left_unchanged page_id=%s keys=%s", page_id, ",".join(left))
-        status = None
-        if params:
-            response = await self._call("POST", f"/{page_id}", json=params)
-            status = response.status_code
-            body = json_or_none(response)
-            if not (isinstance(body, dict) and body.get("success") is True):
-                raise RetryableError(f"POST /{page_id}: unexpected answer {str(body)[:200]!r}", http_status=status)
+        status = await self._update(str(page_id), params) if params else None
         detail["sent"] = sorted(params)
         return PushResult(remote_id=str(page_id), state="live", http_status=status, live_url=page_url(str(page_id)),
                           created=False, detail=detail)
 
+    async def _update(self, page_id: str, params: dict[str, Any]) -> int:
+        """`POST /{page-id}` with Page update parameters (Meta's SDK: `Page.api_update`)."""
+        response = await self._call("POST", f"/{page_id}", json=params)
+        body = json_or_none(response)
+        if not (isinstance(body, dict) and body.get("success") is True):
+            raise RetryableError(f"POST /{page_id}: unexpected answer {str(body)[:200]!r}", http_status=response.status_code)
+        return response.status_code
+
     async def find_location(self, store_code: str) -> str | None:
-        """The id of the parent page's location page whose store_number is `store_code`."""
+        """The id of the parent page's location page whose store_code (or store_number) is `store_code`."""
         async for pages in self._location_pages():
             for page in pages:
-                if isinstance(page, dict) and str(page.get("store_number")) == store_code and page.get("id"):
+                if isinstance(page, dict) and store_code in _store_keys(page) and page.get("id"):
                     return str(page["id"])
         return None
 
@@ -176,14 +193,14 @@ class FacebookConnector:
             if time.monotonic() - index.listed_at > INDEX_SECONDS:
                 pages: dict[str, str] = {}
                 async for found in self._location_pages():
-                    pages.update((str(p["store_number"]), str(p["id"])) for p in found
-                                 if isinstance(p, dict) and p.get("store_number") is not None and p.get("id"))
+                    pages.update((key, str(p["id"])) for p in found if isinstance(p, dict) and p.get("id")
+                                 for key in _store_keys(p))
                 index.pages, index.listed_at = pages, time.monotonic()
         return index.pages.get(store_code)
 
     async def _location_pages(self) -> AsyncIterator[list[Any]]:
         """`GET /{parent}/locations`, page after page (by the `after` cursor)."""
-        params = {"fields": "id,store_number", "limit": str(LOOKUP_PAGE_SIZE)}
+        params = {"fields": "id,store_code,store_number", "limit": str(LOOKUP_PAGE_SIZE)}
         seen: set[str] = set()
         for _ in range(LOOKUP_MAX_PAGES):
             response = await self._call("GET", f"/{self.parent_page_id}/locations", params=params)
@@ -204,10 +221,11 @@ class FacebookConnector:
                              "(platform_ids.facebook)")
 
     async def _create(self, store_code: str, payload: dict[str, Any]) -> tuple[str, int] | None:
-        """POST the location page; None when Facebook says the store number already exists."""
+        """POST the location page with the create's own parameters (Meta's SDK:
+        `Page.create_location`); None when Facebook says the store code already exists."""
         try:
             response = await self._call("POST", f"/{self.parent_page_id}/locations",
-                                        json={"store_number": store_code, **payload})
+                                        json=mapping.create_params(payload, store_code))
         except Rejected as exc:
             if "store number" in exc.message.lower() and "exist" in exc.message.lower():
                 return None
@@ -246,6 +264,11 @@ class FacebookConnector:
         if response.is_success and not (isinstance(body, dict) and "error" in body):
             return response
         raise classify(response, secret=self._token, regain_unit=self.regain_unit)
+
+
+def _store_keys(page: dict[str, Any]) -> set[str]:
+    """The store codes a location page answers to: its `store_code`, its `store_number`."""
+    return {str(page[key]) for key in ("store_code", "store_number") if page.get(key) not in (None, "")}
 
 
 def page_url(page_id: str) -> str:

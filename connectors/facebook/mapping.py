@@ -100,6 +100,24 @@ def render(record: Establishment) -> Rendering:
     return Rendering(payload=payload, unsupported=unsupported)
 
 
+# Meta's SDK: Page.create_location takes these of the update's params under their own names,
+# and none of emails, category_list, about, description (they go in an update after the create)
+CREATE_NAMES = {"phone": "phone", "website": "website", "location": "location", "hours": "hours",
+                "temporary_status": "temporary_status", "is_always_open": "always_open",
+                "is_permanently_closed": "permanently_closed"}
+
+
+def create_params(payload: dict[str, Any], store_code: str) -> dict[str, Any]:
+    """`POST /{parent}/locations` params for a new location page: `store_code` (string; the
+    SDK types `store_number` unsigned int), the create's names for what it takes."""
+    return {"store_code": store_code, **{CREATE_NAMES[k]: v for k, v in payload.items() if k in CREATE_NAMES}}
+
+
+def update_only(payload: dict[str, Any]) -> list[str]:
+    """Payload keys a location create cannot take: sent by an update of the new page."""
+    return [key for key in payload if key not in CREATE_NAMES]
+
+
 def format_phone(e164: str) -> str:
     return phonenumbers.format_number(phonenumbers.parse(e164, None), PHONE_FORMAT)
 

@@ -1,6 +1,12 @@
 """Google Business Profile: Business Information API v1 (writes, read-back) and the
 Verifications API (whether edits can go live).
 
+Verified: every request body and update mask against Google's discovery document
+(`connectors/sandbox/contracts/google`, the sandbox validates against the same file), including
+the rules it states in words (`latlng` "can only be updated by approved clients"; phone numbers:
+"During updates, both fields must be set"). Not verified: Google's review timing and the
+wording of its errors.
+
 Push
   * Create: `POST {base}/{account}/locations?requestId=<ctx.request_id>` with the whole payload.
     Google answers a repeated `requestId` with the location it already created, so a retried
@@ -11,7 +17,12 @@ Push
     plus `regularHours` whenever `specialHours` is set: Google refuses special hours on a location
     without regular hours, and the location may have lost them since our last push (a Google
     edit), so the request carries them and stands on its own (a field sent unchanged is not a
-    new edit). Keys that are not `Location` fields are never put in the mask.
+    new edit). Keys that are not `Location` fields are never put in the mask, nor `latlng`:
+    Google's discovery document says it "can only be updated by approved clients", so a masked
+    `latlng` would get the whole edit (the address with it) refused; a moved site's pin follows
+    its address, and the rendering's `unsupported["geo.update"]` says so. A phone update
+    sends both `primaryPhone` and `additionalPhones` (`[]` when none): "During updates, both
+    fields must be set".
   * State after a write: `live` only when the answer's `metadata` says the listing has voice of
     merchant and no pending edit; otherwise `awaiting_review` (Google reviews edits before they
     reach Maps and Search, and shows nothing of a listing without voice of merchant). The
@@ -161,6 +172,8 @@ class GoogleConnector:
         if not mask:  # nothing Google shows changed: the read-back that follows says where it stands
             return PushResult(remote_id=remote_id, state="live", detail={"updateMask": ""})
         body = {key: rendering.payload[key] for key in mask if key in rendering.payload}
+        if "phoneNumbers" in body:  # Google: "During updates, both fields must be set"
+            body["phoneNumbers"] = {"additionalPhones": [], **body["phoneNumbers"]}
         response = await self._call("PATCH", f"{self.base_url}/{remote_id}", params={"updateMask": ",".join(mask)},
                                     json=body)
         if response.status_code >= 300:
@@ -186,7 +199,7 @@ class GoogleConnector:
     # ------------------------------------------------------------ read-back
 
     async def read_back(self, remote_id: str, pushed: dict[str, Any]) -> ReadBack:
-        keys = [key for key in mapping.FIELDS if key in pushed]
+        keys = [key for key in mapping.FIELDS if key in pushed and key not in mapping.CREATE_ONLY]
         response = await self._call("GET", f"{self.base_url}/{remote_id}:getGoogleUpdated",
                                     params={"readMask": ",".join([*keys, "metadata"])})
         if response.status_code >= 300:
@@ -270,8 +283,9 @@ class GoogleConnector:
 # ---------------------------------------------------------------- pure helpers
 
 def update_mask(payload: dict[str, Any], changed: list[str], previous: dict[str, Any] | None) -> list[str]:
-    """The `updateMask` fields for a PATCH, in `mapping.FIELDS` order (see the module docstring)."""
-    keys = {key for key in changed if key in mapping.FIELDS}
+    """The `updateMask` fields for a PATCH, in `mapping.FIELDS` order (see the module docstring).
+    Never `latlng`: Google's document says only approved clients may update it."""
+    keys = {key for key in changed if key in mapping.FIELDS and key not in mapping.CREATE_ONLY}
     keys |= {key for key in previous or {} if key in mapping.FIELDS and key not in payload}
     if "specialHours" in keys and "specialHours" in payload and "regularHours" in payload:
         keys.add("regularHours")

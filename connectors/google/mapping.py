@@ -49,6 +49,9 @@ FIELDS: tuple[str, ...] = (
     "storeCode", "title", "storefrontAddress", "latlng", "phoneNumbers", "websiteUri", "categories",
     "profile", "regularHours", "specialHours", "openInfo",
 )
+CREATE_ONLY: tuple[str, ...] = ("latlng",)  # discovery: "can only be updated by approved clients"
+LATLNG_REASON = ("sent on create only: Google lets only approved clients update latlng (discovery document, "
+                 "Location.latlng); a moved site's pin follows its address")
 GOOGLE_DAYS: tuple[str, ...] = tuple(day.upper() for day in DAYS)
 DESCRIPTION_MAX = 750
 ADDITIONAL_PHONES_MAX = 2
@@ -71,6 +74,7 @@ def render(record: Establishment) -> Rendering:
                                "storefrontAddress": _address(record)}
     if record.geo is not None:
         payload["latlng"] = {"latitude": record.geo.lat, "longitude": record.geo.lng}
+        unsupported["geo.update"] = LATLNG_REASON
     if (phones := _phones(record, unsupported)) is not None:
         payload["phoneNumbers"] = phones
     if record.website:

@@ -1,7 +1,10 @@
 """Apple Business Connect, served at ``/apple/api/v1``.
 
-* ``POST /oauth2/token`` (client_credentials, form or JSON) -> ``{access_token, token_type,
-  expires_in}``; tokens die after ``token_ttl_seconds`` (401 afterwards).
+* ``POST /oauth2/token``: a JSON body (client_credentials, scope ``business``) as Apple's
+  "Request Service Account Token" documents it (a form body or another scope gets 400) ->
+  ``{access_token, token_type, expires_in}``; tokens die after ``token_ttl_seconds``.
+* Bodies and queries are checked against ``contracts/apple/`` (see ``apple_rules``), written
+  from Apple's pages: ``GET …/locations`` takes only ``ql`` over Apple's listed filter fields.
 * Locations belong to an org. A create or a PUT (re)starts review: ``state`` is SUBMITTED for
   ``submitted_seconds``, PROCESSING for ``processing_seconds``, then PUBLISHED; ``placeCardUrl``
   appears once a version has been published and stays. REJECTED (with ``feedback``) only via admin.
@@ -9,7 +12,7 @@
   (create, PUT, third-party edit), not on state transitions. ``If-Match`` is accepted quoted or bare.
 * Quota: ``quota`` per client (15 req/s by default), 429 with ``Retry-After`` in whole seconds.
 
-UNVERIFIED: the list endpoint's filter and its ``{data, pagination}`` shape; 409 (rather than
+UNVERIFIED: the list's ``after`` cursor and ``pagination`` shape (Apple shows ``data`` and ``total``); 409 (rather than
 400) for RESOURCE_HAS_NO_NEW_CHANGES; the error codes UNAUTHORIZED, FORBIDDEN, NOT_FOUND,
 PRECONDITION_REQUIRED, PRECONDITION_FAILED, RATE_LIMIT_EXCEEDED, INTERNAL_SERVER_ERROR,
 SERVICE_UNAVAILABLE, BAD_GATEWAY and the validation codes; the ``feedback`` shape of a rejected
@@ -30,7 +33,7 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic import Field
 
-from .apple_rules import validate_details
+from .apple_rules import INVALID, contract, error, matches, parse_ql, validate_details, validate_token_request
 from .core import MISSING, Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response, set_path
 
 SERVER_ERRORS = {500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE", 504: "GATEWAY_TIMEOUT"}
@@ -162,7 +165,7 @@ class AppleEmulator(Emulator):
     def respond(self, loc: ALocation, status: int = 200) -> Response:
         return json_response(self.render(loc), status, {"ETag": f'"{loc.etag}"'})
 
-    def details(self, raw: bytes) -> dict[str, Any]:
+    def details(self, request: Request, raw: bytes) -> dict[str, Any]:
         try:
             body = json.loads(raw or b"null")
         except ValueError:
@@ -171,8 +174,9 @@ class AppleEmulator(Emulator):
             raise apple_error(400, "VALIDATION__INVALID_JSON", "The request body must be an object {\"locationDetails\": {...}}.")
         errors = [{"code": "VALIDATION__UNKNOWN_FIELD", "message": f"Unknown field {k}.", "context": {"field": k}}
                   for k in body if k not in ("locationDetails", "id")]
-        errors += validate_details(body.get("locationDetails"))
+        errors += validate_details(body.get("locationDetails"))  # dates: the system's (the clock drives review and quotas)
         if errors:
+            self.refuse(request, errors)
             raise PlatformError(json_response(errors, 400))
         return body["locationDetails"]
 
@@ -183,30 +187,22 @@ class AppleEmulator(Emulator):
     # ------------------------------------------------------------ API
 
     async def token(self, request: Request) -> Response:
-        if request.headers.get("content-type", "").startswith("application/json"):
-            try:
-                form = json.loads(await request.body() or b"{}")
-            except ValueError:
-                form = {}
-        else:
-            form = dict(await request.form())
-        client_id = str(form.get("client_id", ""))
-        self.rate(client_id or "(anonymous)")
-        if form.get("grant_type") != "client_credentials":
-            return json_response({"error": "unsupported_grant_type"}, 400)
-        if self.config.clients.get(client_id) != form.get("client_secret") or client_id in self.revoked_clients:
+        parsed = validate_token_request(request.headers.get("content-type", ""), await request.body())
+        if isinstance(parsed, list):
+            self.refuse(request, parsed)
+            return json_response(parsed, 400)
+        client_id = str(parsed["client_id"])
+        self.rate(client_id)
+        if self.config.clients.get(client_id) != parsed["client_secret"] or client_id in self.revoked_clients:
             return json_response({"error": "invalid_client"}, 401)
         token = "apple-sandbox-" + self._next("token")[:40]
         self.tokens[token] = (client_id, self.now() + self.config.token_ttl_seconds)
-        body = {"access_token": token, "token_type": "Bearer", "expires_in": int(self.config.token_ttl_seconds)}
-        if form.get("scope"):
-            body["scope"] = form["scope"]
-        return json_response(body)
+        return json_response({"access_token": token, "token_type": "Bearer", "expires_in": int(self.config.token_ttl_seconds)})
 
     async def create(self, request: Request, org_id: str) -> Response:
         raw = await request.body()  # the only await: the rest runs without yielding to other requests
         self.authorize(request)
-        details = self.details(raw)
+        details = self.details(request, raw)
         partner_id = details["partnersLocationId"]
         existing = self._duplicate(org_id, partner_id)
         if existing is not None:
@@ -223,19 +219,29 @@ class AppleEmulator(Emulator):
     async def list(self, request: Request, org_id: str) -> Response:
         self.authorize(request)
         params = request.query_params
-        matches = [loc for loc in self.locations.values() if loc.org_id == org_id and not loc.access_revoked
-                   and params.get("partnersLocationId") in (None, loc.details.get("partnersLocationId"))]
+        allowed = contract("locations_query.json")["query_parameters"]
+        errors = [error(INVALID, key, f"{key} is not a query parameter of this resource (filters go in ql).")
+                  for key in params if key not in allowed]
+        clauses = parse_ql(params["ql"]) if params.get("ql") else []
+        if isinstance(clauses, dict):
+            errors.append(clauses)
+        if errors:
+            self.refuse(request, errors)
+            raise PlatformError(json_response(errors, 400))
+        assert isinstance(clauses, list)
+        matches_ = [loc for loc in self.locations.values() if loc.org_id == org_id and not loc.access_revoked
+                    and matches(self.render(loc), clauses)]
         try:
             limit = max(1, min(int(params.get("limit", 20)), 100))
             start = int(params.get("after") or 0)
         except ValueError:
-            raise apple_error(400, "VALIDATION__INVALID_VALUE", "Invalid limit or cursor.") from None
-        page = matches[start:start + limit]
+            raise apple_error(400, INVALID, "Invalid limit or cursor.") from None
+        page = matches_[start:start + limit]
         pagination: dict[str, Any] = {"cursors": {}}
-        if start + limit < len(matches):
+        if start + limit < len(matches_):
             pagination["cursors"]["after"] = str(start + limit)
             pagination["next"] = str(request.url.replace_query_params(**{**dict(params), "after": str(start + limit)}))
-        return json_response({"data": [self.render(loc) for loc in page], "pagination": pagination})
+        return json_response({"data": [self.render(loc) for loc in page], "total": len(matches_), "pagination": pagination})
 
     async def get(self, request: Request, org_id: str, location_id: str) -> Response:
         self.authorize(request)
@@ -250,7 +256,7 @@ class AppleEmulator(Emulator):
             raise apple_error(428, "PRECONDITION_REQUIRED", "The If-Match header is required.")
         if if_match.strip().removeprefix("W/").strip('"') != loc.etag:
             raise apple_error(412, "PRECONDITION_FAILED", "The etag does not match the current version of the location.")
-        details = self.details(raw)
+        details = self.details(request, raw)
         partner_id = details["partnersLocationId"]
         other = self._duplicate(org_id, partner_id, but=loc.id)
         if other is not None:

@@ -118,6 +118,9 @@ class SlidingWindow:
 
 # ---------------------------------------------------------------- stats
 
+REFUSAL_SAMPLES = 20
+
+
 class PlatformStats:
     def __init__(self) -> None:
         self.requests: Counter[str] = Counter()
@@ -128,6 +131,8 @@ class PlatformStats:
         self.server_errors = 0
         self.timeouts_injected = 0
         self.user_agents: Counter[str] = Counter()  # every request's User-Agent ("(none)" when absent)
+        self.refused = 0  # requests refused for breaking the platform's contract (shape, params, types)
+        self.refusals: list[dict[str, Any]] = []  # the last REFUSAL_SAMPLES of them: route and errors
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -140,6 +145,9 @@ class PlatformStats:
             "server_errors": self.server_errors,
             "timeouts_injected": self.timeouts_injected,
             "user_agents": dict(self.user_agents),
+            "refused": self.refused,
+            "refusals": list(self.refusals),
+            "answered_429": self.by_status.get("429", 0),
         }
 
 
@@ -203,6 +211,12 @@ class Emulator:
         self.stats.create_requests[kind][key] += 1
         if created:
             self.stats.creates[kind][key] += 1
+
+    def refuse(self, request: Request, errors: Any) -> None:
+        """Keep a sample of why a request was refused (stats ``refusals``); ``refused`` counts every
+        400 answer, whichever rule gave it."""
+        self.stats.refusals = [*self.stats.refusals, {"route": f"{request.method} {request.url.path}",
+                                                      "errors": errors}][-REFUSAL_SAMPLES:]
 
     def throttled(self, response: Response) -> PlatformError:
         self.stats.throttled += 1
@@ -322,6 +336,8 @@ class StatsMiddleware:
             stats.by_status[str(status["code"])] += 1
             agent = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"user-agent"), "(none)")
             stats.user_agents[agent] += 1
+            if status["code"] == 400:  # every platform answers a request that breaks its contract with 400
+                stats.refused += 1
             if status["code"] >= 500:
                 stats.server_errors += 1
 

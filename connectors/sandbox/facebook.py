@@ -19,9 +19,12 @@ Page categories: ``category_list`` takes 1 to 3 numeric ids (any: the sandbox ha
 Meta's list) and reads back as ``[{"id": ...}]`` (no ``name``); a Meta proposal of categories
 shows as Meta's guide shows it (proposal ``category`` "category", values "id, id").
 
-UNVERIFIED: ``POST /{parent}/locations`` and its parameters (store_number, location required;
-store_number accepted as any non-empty string), the duplicate store_number error (code 100,
-"store number already exists"), the HTTP statuses (400 for 190/100/80001, 403 for 200), the
+Parameters and their types: Meta's Business SDK, through ``contracts/facebook/page.json`` (see
+``facebook_params``). ``POST /{parent}/locations`` adds an existing page (``location_page_id``)
+to the parent, as Graph documents it; creating pages there is for developers Meta approved
+(``page_creation_granted``, #200 otherwise). Admin ``POST /_sandbox/facebook/pages`` makes a
+page that existed before Vitrine. UNVERIFIED: which create parameters are required, the
+duplicate store_number error (code 100, "store number already exists"), the HTTP statuses (400 for 190/100/80001, 403 for 200), the
 wording of error 100 messages, the upcoming_changes/proposal field set, the missing-token
 error (code 104), ``single_line_address`` formatting, the page ``name`` not being writable,
 the category limit (3) and the wording of its errors, ``category_list`` on a location create.
@@ -46,6 +49,7 @@ from . import facebook_params as fp
 from .core import Emulator, PlatformConfig, PlatformError, QuotaConfig, SlidingWindow, json_response
 
 VERSION = "v25.0"
+SHOWN = ("id", "name", "store_number", "store_code", "link", "parent_page", "single_line_address", *fp.WRITABLE)
 TOKEN_SUBCODES = {"expired": 463, "revoked": 460}
 
 
@@ -55,6 +59,8 @@ class FacebookConfig(PlatformConfig):
     parent_pages: dict[str, str] = Field(default_factory=lambda: {"100000000000001": "Vitrine Sandbox Group"})
     page_quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig(count=4800, window_seconds=86400))
     regain_access_unit_seconds: float = Field(60.0, gt=0)
+    page_creation_granted: bool = Field(True, description="Meta granted this app the creation of location pages "
+                                        "(select developers); false: a create without location_page_id gets #200")
 
 
 @dataclass
@@ -65,6 +71,7 @@ class Page:
     store_number: str | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     access_revoked: bool = False
+    store_code: str | None = None
 
 
 @dataclass
@@ -97,6 +104,7 @@ class FacebookEmulator(Emulator):
         a.add_api_route("/pages/{page_id}/edit", self.admin_edit, methods=["POST"])
         a.add_api_route("/pages/{page_id}/upcoming-changes", self.admin_upcoming, methods=["POST"])
         a.add_api_route("/pages/{page_id}/access", self.admin_access, methods=["POST"])
+        a.add_api_route("/pages", self.admin_page, methods=["POST"])
 
     def reset(self) -> None:
         self.pages: dict[str, Page] = {}
@@ -222,6 +230,8 @@ class FacebookEmulator(Emulator):
         values: dict[str, Any] = {"id": page.id, "name": page.name, "link": f"https://www.facebook.com/{page.id}", **page.fields}
         if page.store_number is not None:
             values["store_number"] = page.store_number
+        if page.store_code is not None:
+            values["store_code"] = page.store_code
         if page.parent_id:
             values["parent_page"] = {"name": self.pages[page.parent_id].name, "id": page.parent_id}
         if "location" in page.fields:
@@ -230,7 +240,7 @@ class FacebookEmulator(Emulator):
             values["category_list"] = [{"id": i} for i in page.fields["category_list"]]
         out: dict[str, Any] = {}
         for name, sub in fields:
-            if name not in fp.READABLE:
+            if not fp.readable(name):
                 raise self.error(f"(#100) Tried accessing nonexisting field ({name}) on node type (Page)", 100)
             if name in values:
                 value = values[name]
@@ -263,6 +273,7 @@ class FacebookEmulator(Emulator):
         try:
             values = fp.clean(params, creating=False)
         except ValueError as exc:
+            self.refuse(request, str(exc))
             raise self.error(str(exc), 100, headers=headers) from None
         for name, value in values.items():
             self._apply(page, name, value)
@@ -296,6 +307,8 @@ class FacebookEmulator(Emulator):
         return json_response(body, headers=headers)
 
     async def create_location(self, request: Request, node_id: str) -> Response:
+        """Adds an existing page to the parent (``location_page_id``: Graph's documented use) or,
+        for an app Meta granted it (``page_creation_granted``), creates the location page."""
         params = await self.params(request)
         self.authorize(request, params)
         parent = self.page(node_id, "post")
@@ -305,16 +318,31 @@ class FacebookEmulator(Emulator):
         try:
             values = fp.clean(params, creating=True)
         except ValueError as exc:
+            self.refuse(request, str(exc))
             raise self.error(str(exc), 100, headers=headers) from None
-        store_number = values.pop("store_number")
-        if any(p.parent_id == parent.id and p.store_number == store_number for p in self.pages.values()):
-            self.count_create("store_number", store_number, created=False)
+        store_number = str(values["store_number"]) if "store_number" in values else None
+        store_code = values.get("store_code")
+        key_kind, key = ("store_code", store_code) if store_code else ("store_number", store_number)
+        if key and any(p.parent_id == parent.id and key in (p.store_number, p.store_code) and p.id != values.get("location_page_id")
+                       for p in self.pages.values()):
+            self.count_create(key_kind, key, created=False)
             raise self.error("(#100) Invalid parameter: store number already exists", 100, headers=headers,
-                             error_user_msg=f"A location with store number {store_number} already exists.")
-        page = Page(id=str(next(self.ids)), name=values.pop("name", parent.name), parent_id=parent.id,
-                    store_number=store_number, fields=values)
+                             error_user_msg=f"A location with store number {key} already exists.")
+        if "location_page_id" in values:
+            page = self.page(str(values["location_page_id"]), "post")
+            page.parent_id = parent.id
+            page.store_number = store_number or page.store_number
+            page.store_code = store_code or page.store_code
+            return json_response({"id": page.id}, headers=headers)
+        if not self.config.page_creation_granted:
+            raise self.error("(#200) Creating location pages is only available to approved developers: add an existing "
+                             "page with location_page_id", 200, 403, headers=headers)
+        fields = {fp.CREATE_TO_FIELD.get(k, k): v for k, v in values.items()}
+        page = Page(id=str(next(self.ids)), name=values.get("store_name") or parent.name, parent_id=parent.id,
+                    store_number=store_number, store_code=store_code,
+                    fields={k: v for k, v in fields.items() if k in fp.WRITABLE})
         self.pages[page.id] = page
-        self.count_create("store_number", store_number, created=True)
+        self.count_create(key_kind, key, created=True)
         return json_response({"id": page.id}, headers=headers)
 
     async def upcoming_changes(self, request: Request, node_id: str) -> Response:
@@ -364,13 +392,22 @@ class FacebookEmulator(Emulator):
         self.settle(page)
         return page
 
+    async def admin_page(self, body: dict[str, Any]) -> Response:
+        """A page that exists on Facebook before Vitrine: body ``{"name", "parent_id"?, "store_code"?,
+        "store_number"?, "fields"?}`` (a location page of ``parent_id`` when given). Returns its id."""
+        self._ensure_parents()
+        page = Page(id=str(next(self.ids)), name=str(body.get("name") or "Location page"), parent_id=body.get("parent_id"),
+                    store_number=body.get("store_number"), store_code=body.get("store_code"), fields=dict(body.get("fields") or {}))
+        self.pages[page.id] = page
+        return json_response({"id": page.id})
+
     async def admin_edit(self, page_id: str, body: dict[str, Any]) -> Response:
         """Body ``{"field": "phone", "value": "+33 1 00 00 00 00"}`` (value null removes): a live change by Meta."""
         page = self._admin_page(page_id)
         if body.get("field") not in (*fp.WRITABLE, "name"):
             return json_response({"detail": f"field must be one of {[*fp.WRITABLE, 'name']}"}, 400)
         self._apply(page, body["field"], body.get("value"))
-        return json_response(self.render(page, [(name, None) for name in fp.READABLE]))
+        return json_response(self.render(page, [(name, None) for name in SHOWN]))
 
     async def admin_upcoming(self, page_id: str, body: dict[str, Any]) -> Response:
         """Body ``{"field": "phone", "value": "...", "effective_in_seconds": 259200}``: a Meta-proposed change."""
@@ -397,7 +434,7 @@ class FacebookEmulator(Emulator):
         for page in self.pages.values():
             self.settle(page)
             out.append({"id": page.id, "name": page.name, "parent_id": page.parent_id, "store_number": page.store_number,
-                        "fields": page.fields, "access_revoked": page.access_revoked,
+                        "store_code": page.store_code, "fields": page.fields, "access_revoked": page.access_revoked,
                         "upcoming_changes": [self._change(p) for p in self.proposals.values() if p.page_id == page.id and p.status == "PENDING"]})
         return out
 

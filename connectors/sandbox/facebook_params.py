@@ -1,4 +1,12 @@
-"""Graph API parameter parsing for Pages: fields selection, hours, location, booleans.
+"""Graph API parameter checking for Pages, against Meta's own contract.
+
+Which parameters ``POST /{page-id}`` and ``POST /{page-id}/locations`` take, with which types,
+and which fields a read may name, come from ``contracts/facebook/page.json``, generated from
+Meta's official Business SDK (``facebook-business``: ``Page.api_update``, ``Page.create_location``,
+``Page.Field``) by ``contracts/facebook/generate.py``: not from Vitrine's connector. An unknown
+parameter, or a value of the wrong SDK type (``store_number`` is an ``unsigned int``), gets
+Graph's error #100. The finer rules on some values (hours keys, location keys, category ids,
+phone and URL shape) are this module's own, and UNVERIFIED where marked.
 
 ``clean`` raises ``ValueError(message)``; the emulator turns it into a Graph error 100.
 Form-encoded values arrive as strings: objects and lists are JSON strings, booleans
@@ -9,6 +17,8 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from .core import phone_ok
@@ -16,12 +26,28 @@ from .core import phone_ok
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 TEMPORARY_STATUS = ("OPERATING_AS_USUAL", "TEMPORARILY_CLOSED", "DIFFERENTLY_OPEN", "NO_DATA")
 LOCATION_KEYS = ("street", "city", "state", "zip", "country", "latitude", "longitude", "city_id")
+CONTRACT = Path(__file__).parent / "contracts" / "facebook" / "page.json"
+# what the emulator keeps of a page (admin edits and proposals may set these)
 WRITABLE = ("phone", "website", "location", "hours", "is_always_open", "is_permanently_closed",
             "temporary_status", "about", "description", "emails", "category_list")
 MAX_CATEGORIES = 3  # UNVERIFIED: the usual "up to 3 categories per Page"
-CREATE_ONLY = ("store_number", "name")
 META_PARAMS = ("access_token", "appsecret_proof", "format", "method", "pretty", "suppress_http_code", "transport")
-READABLE = ("id", "name", "store_number", "link", "parent_page", "single_line_address", *WRITABLE)
+# a location create's parameter -> the Page field it sets (names from Page.create_location / Page.Field)
+CREATE_TO_FIELD = {"always_open": "is_always_open", "permanently_closed": "is_permanently_closed"}
+
+
+@lru_cache(maxsize=1)
+def contract() -> dict[str, Any]:
+    return json.loads(CONTRACT.read_text(encoding="utf-8"))
+
+
+def param_types(method: str) -> dict[str, str]:
+    """``update`` (POST /{page-id}) or ``create_location`` (POST /{page-id}/locations)."""
+    return contract()["methods"][method]["param_types"]
+
+
+def readable(name: str) -> bool:
+    return name in contract()["page_fields"]
 
 _HOURS_KEY = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)_(\d+)_(open|close)$")
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
@@ -126,47 +152,72 @@ def clean_category_list(value: Any) -> list[str]:
     return ids
 
 
+def _typed(name: str, value: Any, kind: str) -> Any:
+    """A value checked against its SDK type (``string``, ``bool``, ``unsigned int``, ``int``,
+    ``float``, ``map``, ``Object``, ``list<...>``, ``<x>_enum``)."""
+    if kind == "bool":
+        return _bool(value, name)
+    if kind in ("unsigned int", "int"):
+        text = str(value).strip() if not isinstance(value, bool) else ""
+        if not re.fullmatch(r"\d+" if kind == "unsigned int" else r"-?\d+", text):
+            raise ValueError(f"(#100) param {name} must be a{'n unsigned' if kind == 'unsigned int' else 'n'} integer")
+        return int(text)
+    if kind == "float":
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"(#100) param {name} must be a number") from None
+    if kind in ("map", "Object"):
+        return _json(value, name, dict)
+    if kind.startswith("list<"):
+        lenient = name == "emails" and isinstance(value, str) and not value.startswith("[")  # one address
+        items = [value] if lenient else _json(value, name, list)
+        if name == "category_list":  # ids as strings or numbers: clean_category_list says what is wrong
+            return items
+        return [_typed(name, item, kind[5:-1]) for item in items]
+    if kind.endswith("_enum"):
+        allowed = contract()["enums"].get(kind, [])
+        if value not in allowed:
+            raise ValueError(f"(#100) param {name} must be one of {', '.join(allowed)}")
+        return value
+    if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
+        raise ValueError(f"(#100) param {name} must be a non-empty string")
+    return str(value)
+
+
 def clean(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
-    allowed = (*WRITABLE, *CREATE_ONLY) if creating else WRITABLE
+    """The parameters of an update (``creating`` False) or a location create, checked against
+    the SDK's ``param_types`` and then by value; a create's names are returned as given."""
+    types = param_types("create_location" if creating else "update")
     out: dict[str, Any] = {}
     for name, value in params.items():
         if name in META_PARAMS:
             continue
-        if name not in allowed:
+        if name not in types:
             raise ValueError(f"(#100) Param {name} is not a valid parameter for this request")
+        value = _typed(name, value, types[name])
         if name == "hours":
             out[name] = clean_hours(value)
         elif name == "location":
             out[name] = clean_location(value)
         elif name == "category_list":
             out[name] = clean_category_list(value)
-        elif name in ("is_always_open", "is_permanently_closed"):
-            out[name] = _bool(value, name)
         elif name == "phone":
             if not phone_ok(value):
                 raise ValueError("(#100) param phone must be a valid phone number")
             out[name] = value
         elif name == "website":
-            if not isinstance(value, str) or not _WEBSITE.match(value):
+            if not _WEBSITE.match(value):
                 raise ValueError("(#100) param website must be a valid URL")
             out[name] = value
-        elif name == "temporary_status":
-            if value not in TEMPORARY_STATUS:
-                raise ValueError(f"(#100) param temporary_status must be one of {', '.join(TEMPORARY_STATUS)}")
-            out[name] = value
         elif name == "emails":
-            emails = _json(value, "emails", list) if not (isinstance(value, str) and not value.startswith("[")) else [value]
-            if not all(isinstance(e, str) and _EMAIL.match(e) for e in emails):
+            if not all(_EMAIL.match(e) for e in value):
                 raise ValueError("(#100) param emails must be a list of valid email addresses")
-            out[name] = emails
-        else:  # about, description, name, store_number
-            if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
-                raise ValueError(f"(#100) param {name} must be a non-empty string")
-            out[name] = str(value)
-    if creating:
-        for required in ("store_number", "location"):
-            if required not in out:
-                raise ValueError(f"(#100) The parameter {required} is required")
+            out[name] = value
+        else:
+            out[name] = value
+    if creating and "location_page_id" not in out and "location" not in out:  # UNVERIFIED: which are required
+        raise ValueError("(#100) The parameter location is required")
     return out
 
 

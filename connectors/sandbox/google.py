@@ -50,6 +50,7 @@ class GoogleConfig(PlatformConfig):
     location_edit_quota: QuotaConfig = Field(default_factory=lambda: QuotaConfig(count=10, window_seconds=60))
     review_delay_seconds: float = Field(20.0, ge=0)
     emit_default_values: bool = False
+    approved_client: bool = Field(False, description="play a client Google approved to update latlng")
     discovery_path: str | None = Field(None, description="read once, when the app is created")
 
 
@@ -270,6 +271,9 @@ class GoogleEmulator(Emulator):
                 [self._info("RATE_LIMIT_EXCEEDED", {"quota_limit": "EditsPerMinutePerLocation", "quota_limit_value": str(quota.count)})]).response)
         paths = self.mask(request, "updateMask", for_update=True)
         body = self.body(raw)
+        violations = rules.update_violations(self.discovery, paths, body, approved=self.config.approved_client)
+        if violations:
+            raise rules.invalid(violations)
         latest = loc.latest()
         candidate = copy.deepcopy(latest)
         for path in paths:

@@ -81,6 +81,28 @@ def mask_violations(discovery: Any, paths: list[str], param: str, *, for_update:
     return out
 
 
+APPROVED_ONLY = "can only be updated by approved clients"  # discovery: Location.latlng
+BOTH_ON_UPDATE = "During updates, both fields must be set"  # discovery: PhoneNumbers
+
+
+def update_violations(discovery: Any, paths: list[str], body: dict[str, Any], *, approved: bool) -> list[dict[str, str]]:
+    """Rules the discovery document states in words, read from its descriptions (not listed
+    here by field): a field that "can only be updated by approved clients" is refused in an
+    update mask unless the sandbox plays an approved client; a message whose description says
+    "During updates, both fields must be set" must carry all its fields in the body."""
+    out = []
+    for path in paths:
+        top = path.split(".")[0]
+        prop = discovery.resolve("Location", top) or {}
+        if not approved and APPROVED_ONLY in prop.get("description", ""):
+            out.append({"field": "update_mask", "description": f"Field \"{top}\" {APPROVED_ONLY}."})
+        schema = discovery.schemas.get(prop.get("$ref", ""), {})
+        if BOTH_ON_UPDATE in schema.get("description", "") and isinstance(body.get(top), dict):
+            missing = [name for name in schema.get("properties", {}) if name not in body[top]]
+            out += [_v([top, name], f"{BOTH_ON_UPDATE}: {name} is missing.") for name in missing]
+    return out
+
+
 # ---------------------------------------------------------------- semantic rules
 
 def _v(path: list[Any], description: str) -> dict[str, str]:

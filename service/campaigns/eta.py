@@ -1,8 +1,9 @@
 """When a bulk change should be done on each platform, from its quota and its queue.
 
-The model is the one the sync engine follows: every changed site costs one rate-limited push
-per API platform, and one read-back where Vitrine reads listings back (reads count against the
-same shared quota), sent at the pace of that quota (the limiter runs at 98% of it) behind
+The model is the one the sync engine follows: every changed site costs a push per API platform
+and a read-back where Vitrine reads listings back, each of as many HTTP calls as the platform's
+`PlatformInfo` declares (`calls_per_push`, `calls_per_read_back`: a Facebook read-back is two),
+every call taking a token of the same shared quota, sent at the pace of that quota (the limiter runs at 98% of it) behind
 whatever the organisation already has waiting there; then the platform's own typical delay to
 publish. Review polls of listings still under review come on top and are not counted. Feed partners get the change in the next file (after the batching
 window), then publish on their own delay. A derived platform follows the one it mirrors; a
@@ -17,9 +18,9 @@ from datetime import datetime, timedelta
 from connectors.base import Channel
 from connectors.registry import CONNECTORS
 from service.settings import Settings
+from service.sync.limiter import Limit
 from service.sync.quotas import quotas_for
 
-PACE = 0.98  # the limiter's share of the quota (service/sync/limiter.py)
 UNLIMITED_SECONDS_PER_REQUEST = 0.5  # an assumed round trip when a platform sets no quota
 
 
@@ -63,14 +64,14 @@ def estimate(settings: Settings, platform: str, sites: int, queued: int, start: 
             sent = max(sent, last_delivery + timedelta(seconds=shared.interval))  # the partner's files-per-period
         return Eta(1 if sites else 0, quota_text(settings, platform), sent, sent, "submitted",
                    f"one file for every site; the partner publishes about {_human(info.typical_delay)} later")
-    per_site = 2 if info.verifiable else 1  # the push, then its read-back
+    per_site = info.calls_per_push + (info.calls_per_read_back if info.verifiable else 0)  # HTTP calls
     requests = (sites + queued) * per_site
     shared, _ = quotas_for(settings, platform)
     if shared is None:
         seconds = requests * UNLIMITED_SECONDS_PER_REQUEST / max(1, settings.sync_concurrency)
         note = "no quota: estimated at an assumed 0.5 s per request"
     else:
-        seconds = requests * shared.interval / PACE
+        seconds = requests * Limit(platform, shared).interval  # the limiter's own pace
         note = None
     sent = start + timedelta(seconds=seconds)
     done = sent + info.typical_delay

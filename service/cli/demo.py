@@ -44,7 +44,8 @@ def sandbox_connections(url: str, regain_unit: float = 60.0) -> dict[str, tuple[
                     "verifications_base_url": f"{url}/google/verifications/v1", "media_base_url": f"{url}/google/v4"}),
         "facebook": ({"access_token": "sandbox-facebook-token"},
                      {"base_url": f"{url}/facebook/v25.0", "parent_page_id": "100000000000001",
-                      "regain_access_unit_seconds": regain_unit}),
+                      # the demo's group has no pages yet: the sandbox plays an app Meta granted page creation
+                      "create_pages": True, "regain_access_unit_seconds": regain_unit}),
         "apple": ({"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret"},
                   {"base_url": f"{url}/apple", "org_id": "horizon-sante"}),
         # the sandbox is Vitrine's reading of the partner API: it "confirms" it by construction

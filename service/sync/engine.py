@@ -44,7 +44,8 @@ from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utc
 from service.platforms.credentials import CredentialsError, decrypt
 from service.platforms.endpoints import base_url, connector_options
 from service.settings import Settings
-from service.sync.limiter import Limit, Limiter, acquire
+from connectors.http import PACER
+from service.sync.limiter import CallPacer, Limit, Limiter, acquire
 from service.sync import channels, deletion
 from service.sync import repository as repo
 from service.sync.quotas import quotas_for
@@ -198,7 +199,8 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     info = connector.info
     limits = [Limit(f"{platform}:{loaded.connection.id}:loc:{loaded.remote_id}", q)
               for q in [quotas_for(deps.settings, platform)[1]] if q and loaded.remote_id]
-    limits += [Limit(f"{platform}:{loaded.connection.id}", q) for q in [quotas_for(deps.settings, platform)[0]] if q]
+    shared = _shared_limit(deps, platform, loaded.connection)
+    limits += [shared] if shared else []
     slept = await acquire(deps.limiter, limits, deps.settings.sync_max_wait)
     if slept is not None and slept < 0:
         await _defer(deps, loaded.target_id, -slept, restore=loaded.status_before)
@@ -207,6 +209,8 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
                       changed, request_id(loaded.org_id, loaded.record.store_code, platform), loaded.may_exist)
     started = time.monotonic()
     outcome: Any
+    pacer = CallPacer(deps.limiter, shared, exempt=info.quota_exempt)
+    paced = PACER.set(pacer)  # one quota token per HTTP call (the admission above pays the first)
     try:
         outcome = await connector.push(loaded.record, rendering, ctx)
     except ConnectorError as exc:
@@ -214,6 +218,9 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     except Exception as exc:  # a connector bug: logged with its traceback, retried like a transient error
         log.exception("sync.push.crashed platform=%s establishment=%s", platform, establishment_id)
         outcome = RetryableError(f"internal error in the {platform} connector: {type(exc).__name__}: {exc}")
+    finally:
+        PACER.reset(paced)
+    log.debug("sync.push.calls platform=%s calls=%d exempt=%d", platform, pacer.calls, pacer.exempt_calls)
     duration = int((time.monotonic() - started) * 1000)
     return await _record_push(deps, loaded, outcome, duration, changed, rendering.payload,
                               unsupported=rendering.unsupported, expected=info.typical_delay)
@@ -253,6 +260,12 @@ async def _remove(deps: Deps, loaded: _Loaded, connector: Removable) -> Next:
         await channels.mirror_derived(session, target)  # type: ignore[arg-type]
         await repo.save_target(session, target)
     return Next()
+
+
+def _shared_limit(deps: Deps, platform: str, connection: PlatformConnection) -> Limit | None:
+    """The platform's shared quota for this connection's credentials: every HTTP call takes a token."""
+    shared = quotas_for(deps.settings, platform)[0]
+    return Limit(f"{platform}:{connection.id}", shared) if shared else None
 
 
 async def _without_push(deps: Deps, establishment_id: int, platform: str, channel: Channel) -> Next:
@@ -438,13 +451,14 @@ async def _read_back(deps: Deps, establishment_id: int, platform: str, target_id
                      pushed: dict[str, Any], connection: PlatformConnection, policy: str) -> Next:
     # a read counts against the platform's shared quota like a write (Google counts every call of
     # a project), not against the per-listing one, which counts edits
-    shared = quotas_for(deps.settings, platform)[0]
+    shared = _shared_limit(deps, platform, connection)
     if shared:
-        slept = await acquire(deps.limiter, [Limit(f"{platform}:{connection.id}", shared)], deps.settings.sync_max_wait)
+        slept = await acquire(deps.limiter, [shared], deps.settings.sync_max_wait)
         if slept is not None and slept < 0:
             await _defer(deps, target_id, -slept)
             return Next(verify_in=-slept)
     started = time.monotonic()
+    paced = PACER.set(CallPacer(deps.limiter, shared, exempt=CONNECTORS[platform].info.quota_exempt))
     try:
         readback: ReadBack | ConnectorError = await deps.connector(connection).read_back(remote_id, pushed)
     except ConnectorError as exc:
@@ -452,6 +466,8 @@ async def _read_back(deps: Deps, establishment_id: int, platform: str, target_id
     except Exception as exc:
         log.exception("sync.verify.crashed platform=%s establishment=%s", platform, establishment_id)
         readback = RetryableError(f"internal error in the {platform} connector: {exc}")
+    finally:
+        PACER.reset(paced)
     duration = int((time.monotonic() - started) * 1000)
     return await _record_verify(deps, target_id, readback, duration, policy)
 

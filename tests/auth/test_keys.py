@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import httpx
-import pytest
 
 from service.auth import service as auth
 from service.db import unit_of_work

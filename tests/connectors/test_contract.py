@@ -207,7 +207,7 @@ ERROR_CASES: dict[str, ErrorCase] = {
                                          "message": "Request contains an invalid argument."}}),
         field="location.website_uri"),
     "facebook": ErrorCase(
-        credentials={"access_token": "page-token"}, options={"parent_page_id": FB_PARENT},
+        credentials={"access_token": "page-token"}, options={"parent_page_id": FB_PARENT, "create_pages": True},
         prelude=(("GET", f"/{FB_PARENT}/locations", reply(200, {"data": []})),),
         write=("POST", f"/{FB_PARENT}/locations"),
         throttle=reply(400, {"error": {"code": 80001, "type": "OAuthException",
@@ -349,7 +349,7 @@ async def test_invalid_content_is_rejected_naming_the_field(platform: str) -> No
 # ---------------------------------------------------------------- idempotent creates, over real HTTP
 
 # The sandbox's create counter that stands for "a listing" on each platform (core.Emulator.count_create)
-LISTING_COUNTER = {"google": "storeCode", "facebook": "store_number", "apple": "partnersLocationId",
+LISTING_COUNTER = {"google": "storeCode", "facebook": "store_code", "apple": "partnersLocationId",
                    "bing": "StoreId", "yelp": "partner_business_id", "here": "reference", "tomtom": "reference",
                    "foursquare": "place", "osm": "node"}
 

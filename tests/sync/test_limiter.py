@@ -2,7 +2,7 @@ import pytest
 from redis.asyncio import Redis
 
 from connectors.base import Quota
-from service.sync.limiter import SAFETY, Limit, LocalLimiter, RedisLimiter
+from service.sync.limiter import JITTER, SAFETY, Limit, LocalLimiter, RedisLimiter
 
 
 @pytest.fixture
@@ -40,4 +40,13 @@ async def test_redis_limiter_is_shared_between_instances(redis):
     first = await a.reserve(limit, 5)
     second = await b.reserve(limit, 5)
     assert first == pytest.approx(0, abs=0.01)
-    assert second == pytest.approx(1 / 15 / SAFETY, abs=0.02)
+    assert second == pytest.approx(limit.interval, abs=0.02)
+
+
+def test_a_short_window_leaves_room_for_a_late_request() -> None:
+    """At 98 % of 15 a second, a request 20 ms late makes 16 in Apple's one-second window; the
+    pace leaves JITTER seconds of room in the window. Long windows keep the 98 %."""
+    assert Limit("apple:1", Quota(15, 1)).interval == pytest.approx((1 + JITTER) / 15)
+    # slots booked in a window stretched by a late request: still at most Apple's 15
+    assert (1 + JITTER) / Limit("apple:1", Quota(15, 1)).interval <= 15 + 1e-9
+    assert Limit("google:1", Quota(300, 60)).interval == pytest.approx(0.2 / SAFETY)

@@ -32,7 +32,7 @@ async def test_a_throttled_push_says_by_whom_and_until_when_within_the_cap(clien
     with respx.mock(assert_all_called=False) as mock:
         mock.route(host="here.test").mock(return_value=httpx.Response(
             429, headers={"Retry-After": str(int(DAY))}, json={"error": "Too Many Requests"}))
-        connected = await client.put("/api/v1/platforms/here/connection", json={"credentials": {"api_key": "k"}})
+        connected = await client.put("/api/v1/platforms/here/connection", json={"credentials": {"api_key": "k", "app_id": "a"}})
         assert connected.status_code == 200, connected.text
         await client.post("/api/v1/establishments", json=record("T-1"))
         for _ in range(200):

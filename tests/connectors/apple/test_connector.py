@@ -6,13 +6,12 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
-from urllib.parse import parse_qs
 
 import httpx
 import pytest
 import respx
 
-from connectors.apple.connector import LOCATION_GONE, AppleConnector, classify
+from connectors.apple.connector import LOCATION_GONE, AppleConnector, classify, lookup_query
 from connectors.base import ActionRequired, FieldError, PushContext, Rejected, Rendering, RetryableError
 from schemas import Establishment
 from tests.establishments.factories import record
@@ -85,9 +84,10 @@ async def test_token_is_fetched_once_and_reused(api: respx.MockRouter, connector
     await connector.push(record_, rendering, ctx(LOC_ID, result.remote_version))
 
     assert api["token"].call_count == 1
-    form = parse_qs(sent(api["token"]).content.decode())
-    assert form == {"grant_type": ["client_credentials"], "client_id": ["vitrine-client"], "client_secret": [SECRET],
-                    "scope": ["business_connect"]}
+    token_request = sent(api["token"])
+    assert token_request.headers["content-type"] == "application/json"  # Apple: a JSON body, not a form
+    assert json.loads(token_request.content) == {"grant_type": "client_credentials", "client_id": "vitrine-client",
+                                                 "client_secret": SECRET, "scope": "business"}
     api_calls = [c.request for c in api.calls if c.request.url.path != "/api/v1/oauth2/token"]
     assert len(api_calls) == 4
     assert {r.headers["Authorization"] for r in api_calls} == {"Bearer tok-1"}
@@ -179,7 +179,8 @@ async def test_create_posts_the_wrapped_payload(api: respx.MockRouter, connector
 
     result = await connector.push(record_, rendering, ctx())
 
-    assert sent(lookup).url.params["partnersLocationId"] == "CLI-075-001"
+    assert "partnersLocationId" not in sent(lookup).url.params  # not a filter Apple documents
+    assert sent(lookup).url.params["ql"] == lookup_query(rendering.payload)
     assert json.loads(sent(create).content) == {"locationDetails": rendering.payload}
     assert (result.remote_id, result.remote_version, result.state, result.created) == (LOC_ID, "e1", "awaiting_review", True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -13,11 +14,13 @@ from connectors.apple.mapping import (
     UNSUPPORTED_EMAIL,
     UNSUPPORTED_PHOTOS,
     differing_keys,
+    keep_status_dates,
     locale_for,
     render,
     split_street,
 )
 from connectors.base import FIELDS
+from connectors.sandbox.apple_rules import validate_details
 from schemas import Establishment
 from schemas.categories import CATEGORIES
 from tests.establishments.factories import record
@@ -47,8 +50,8 @@ def test_factory_record_renders_every_field() -> None:
         "mainAddress": {"structuredAddress": {
             "fullThoroughfare": "12 bis rue Oberkampf", "subThoroughfare": "12 bis", "thoroughfare": "rue Oberkampf",
             "locality": "Paris", "postCode": "75011", "administrativeArea": "Île-de-France", "countryCode": "FR"}},
-        "displayPoint": {"coordinates": {"latitude": "48.8656", "longitude": "2.3781"}},
-        "phoneNumbers": [{"phoneNumber": "+33123456789", "type": "LANDLINE", "primary": True},
+        "displayPoint": {"coordinates": {"latitude": "48.8656000", "longitude": "2.3781000"}},
+        "phoneNumbers": [{"phoneNumber": "+33123456789", "type": "VOICE", "primary": True},
                          {"phoneNumber": "+33612345678", "type": "MOBILE", "primary": False}],
         "urls": [{"url": "https://www.clinique-du-parc.fr/", "type": "HOMEPAGE"}],
         "categories": ["health.clinic", "health.emergency_room"],
@@ -96,12 +99,12 @@ def test_regular_hours(regular: dict[str, Any], expected: list[dict[str, Any]]) 
 
 
 @pytest.mark.parametrize(("geo", "coordinates"), [
-    ({"lat": 48.8656, "lng": 2.3781}, {"latitude": "48.8656", "longitude": "2.3781"}),
-    ({"lat": 51.4779, "lng": -0.00001}, {"latitude": "51.4779", "longitude": "-0.00001"}),
-    ({"lat": -33.0, "lng": 0.0}, {"latitude": "-33", "longitude": "0"}),
-    ({"lat": 45.123456789, "lng": 4.0000000001}, {"latitude": "45.1234568", "longitude": "4"}),
+    ({"lat": 48.8656, "lng": 2.3781}, {"latitude": "48.8656000", "longitude": "2.3781000"}),
+    ({"lat": 51.4779, "lng": -0.00001}, {"latitude": "51.4779000", "longitude": "-0.0000100"}),
+    ({"lat": -33.0, "lng": 0.0}, {"latitude": "-33.0000000", "longitude": "0.0000000"}),
+    ({"lat": 45.123456789, "lng": 4.0000000001}, {"latitude": "45.1234568", "longitude": "4.0000000"}),
 ])
-def test_coordinates_are_plain_decimal_strings(geo: dict[str, float], coordinates: dict[str, str]) -> None:
+def test_coordinates_are_decimal_strings_with_5_to_7_decimals(geo: dict[str, float], coordinates: dict[str, str]) -> None:
     assert render(est(geo=geo)).payload["displayPoint"] == {"coordinates": coordinates}
 
 
@@ -117,32 +120,44 @@ def test_special_hours_closed_and_open() -> None:
     ]})).payload
     times = [{"startTime": "09:00", "endTime": "12:00"}, {"startTime": "20:00", "endTime": "24:00"}]
     assert payload["specialHours"] == [
-        {"startDate": "2026-12-24", "endDate": "2026-12-26", "closed": False,
-         "hoursByDay": [{"day": d, "times": times} for d in ("THURSDAY", "FRIDAY", "SATURDAY")]},
+        {"startDate": "2026-12-24", "endDate": "2026-12-26", "closed": False, "times": times},
         {"startDate": "2027-01-01", "endDate": "2027-01-01", "closed": True},
         {"startDate": "2027-07-01", "endDate": "2027-07-31", "closed": False,
-         "hoursByDay": [{"day": d, "times": [{"startTime": "10:00", "endTime": "16:00"}]}
-                        for d in ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")]},
-    ]
+         "times": [{"startTime": "10:00", "endTime": "16:00"}]},
+    ]  # Apple's hours guidance: specialHours[].times[], on the entry
     assert "openingHoursByDay" not in payload
+
+
+TODAY = date(2026, 9, 1)
 
 
 @pytest.mark.parametrize(("fields", "status", "unsupported"), [
     ({"status": "open"}, {"status": "OPEN"}, None),
-    ({"status": "closed_temporarily"}, {"status": "TEMPORARILY_CLOSED"}, None),
-    ({"status": "closed_temporarily", "reopen_date": "2026-09-01"},
-     {"status": "TEMPORARILY_CLOSED", "reopenDate": "2026-09-01"}, None),
-    ({"status": "closed_permanently"}, {"status": "CLOSED"}, None),
-    ({"status": "opening_soon", "opening_date": "2026-10-15"},
-     {"status": "TEMPORARILY_CLOSED", "reopenDate": "2026-10-15"},
-     "Apple has no 'opening soon' status: sent as TEMPORARILY_CLOSED reopening on 2026-10-15"),
-    ({"status": "opening_soon"}, {"status": "TEMPORARILY_CLOSED"},
-     "Apple has no 'opening soon' status: sent as TEMPORARILY_CLOSED"),
+    ({"status": "closed_temporarily"}, {"status": "TEMPORARILY_CLOSED", "reopenDate": "2027-03-02"},
+     "no reopening date in the record: Apple requires one, sent six months ahead (2027-03-02) as Apple recommends"),
+    ({"status": "closed_temporarily", "reopen_date": "2026-09-20"},
+     {"status": "TEMPORARILY_CLOSED", "reopenDate": "2026-09-20"}, None),
+    ({"status": "closed_permanently"}, {"status": "CLOSED", "closedDate": "2026-09-01"}, None),
+    ({"status": "opening_soon", "opening_date": "2026-10-15"}, {"status": "OPENING_SOON", "openingDate": "2026-10-15"}, None),
+    ({"status": "opening_soon", "opening_date": "2027-06-01"}, {"status": "TEMPORARILY_CLOSED", "reopenDate": "2027-06-01"},
+     "Apple takes an opening date at most 180 days ahead: sent as TEMPORARILY_CLOSED until 2027-06-01"),
+    ({"status": "opening_soon"}, {"status": "TEMPORARILY_CLOSED", "reopenDate": "2027-03-02"},
+     "Apple takes an opening date at most 180 days ahead: sent as TEMPORARILY_CLOSED until 2027-03-02"),
 ])
-def test_status(fields: dict[str, Any], status: dict[str, Any], unsupported: str | None) -> None:
-    rendering = render(est(**fields))
+def test_status_follows_apples_location_status_guidance(fields: dict[str, Any], status: dict[str, Any],
+                                                        unsupported: str | None) -> None:
+    rendering = render(est(**fields), today=TODAY)
     assert rendering.payload["locationStatus"] == status
-    assert rendering.unsupported.get("status") == unsupported
+    notes = {k: v for k, v in rendering.unsupported.items() if k.startswith("status")}
+    assert list(notes.values()) == ([unsupported] if unsupported else [])
+    assert validate_details(rendering.payload, TODAY) == []  # Apple's contract, written from its pages
+
+
+def test_a_closed_date_stays_the_one_first_sent() -> None:
+    before = render(est(status="closed_permanently"), today=TODAY).payload
+    later = render(est(status="closed_permanently", name="Renamed"), today=date(2026, 9, 9)).payload
+    keep_status_dates(later, before)
+    assert later["locationStatus"] == {"status": "CLOSED", "closedDate": "2026-09-01"}
 
 
 def test_long_non_ascii_name_is_sent_whole() -> None:
@@ -183,13 +198,37 @@ def test_further_address_lines_are_reported() -> None:
                                     "locality": "Paris"}))
     assert rendering.payload["mainAddress"]["structuredAddress"]["fullThoroughfare"] == "12 rue Oberkampf"
     assert rendering.unsupported == {
-        "address.lines": "only the first address line is sent (Apple has one street line): 'Bâtiment B', 'CS 30012' left out"}
+        "address.lines": "Apple's structured address has no place for 'Bâtiment B', 'CS 30012': not sent"}
+
+
+@pytest.mark.parametrize("lines", [["Bâtiment B", "12 bis rue Oberkampf"], ["Résidence Les Pins", "Bâtiment B",
+                                                                             "12 bis rue Oberkampf"]])
+def test_a_building_line_before_the_street_keeps_the_street(lines: list[str]) -> None:
+    rendering = render(est(address={"lines": lines, "postal_code": "75011", "locality": "Paris"}))
+    street = rendering.payload["mainAddress"]["structuredAddress"]
+    assert (street["fullThoroughfare"], street["subThoroughfare"], street["thoroughfare"]) == (
+        "12 bis rue Oberkampf", "12 bis", "rue Oberkampf")
+    assert "'Bâtiment B'" in rendering.unsupported["address.lines"]
+
+
+def test_a_floor_line_goes_to_floor() -> None:
+    street = render(est(address={"lines": ["2e étage", "5 avenue Foch"], "postal_code": "75016", "locality": "Paris"})
+                    ).payload["mainAddress"]["structuredAddress"]
+    assert (street["fullThoroughfare"], street["floor"]) == ("5 avenue Foch", "2e étage")
+
+
+def test_every_rendering_satisfies_apples_contract() -> None:
+    record_ = est(address={"lines": ["Bâtiment B", "12 bis rue Oberkampf"], "postal_code": "75011", "locality": "Paris"},
+                  phones={"primary": "01 23 45 67 89", "additional": ["06 12 34 56 78"]}, status="closed_temporarily",
+                  hours={"regular": {"monday": [iv("09:00", "18:00")]},
+                         "special": [{"start_date": "2026-12-24", "intervals": [iv("09:00", "12:00")]}]})
+    assert validate_details(render(record_, today=TODAY).payload, TODAY) == []
 
 
 def test_first_additional_phone_is_primary_without_a_primary() -> None:
     payload = render(est(phones={"additional": ["+33612345678", "+33123456780"]})).payload
     assert payload["phoneNumbers"] == [{"phoneNumber": "+33612345678", "type": "MOBILE", "primary": True},
-                                       {"phoneNumber": "+33123456780", "type": "LANDLINE", "primary": False}]
+                                       {"phoneNumber": "+33123456780", "type": "VOICE", "primary": False}]
 
 
 def test_category_fallbacks_are_reported_and_deduplicated() -> None:

@@ -76,7 +76,7 @@ async def test_create_review_publish_then_update_the_phone(connector: AppleConne
     assert updated.remote_version not in (None, created.remote_version)
     stored = await sandbox_location(sandbox, created.remote_id)
     assert stored["state"] == "SUBMITTED"
-    assert stored["locationDetails"]["phoneNumbers"] == [{"phoneNumber": "+33140000000", "type": "LANDLINE", "primary": True}]
+    assert stored["locationDetails"]["phoneNumbers"] == [{"phoneNumber": "+33140000000", "type": "VOICE", "primary": True}]
 
     clock.advance(REVIEW_SECONDS)
     back = await connector.read_back(created.remote_id, payload)

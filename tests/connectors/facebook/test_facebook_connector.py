@@ -30,8 +30,9 @@ def graph():
         yield mock
 
 
-def connector(client, parent: str | None = PARENT) -> FacebookConnector:
-    options = {"parent_page_id": parent} if parent else {}
+def connector(client, parent: str | None = PARENT, create_pages: bool = True) -> FacebookConnector:
+    """create_pages: most tests here play an app Meta granted the creation of location pages."""
+    options = {"parent_page_id": parent, "create_pages": create_pages} if parent else {}
     return FacebookConnector(client, BASE, {"access_token": TOKEN}, options)
 
 
@@ -79,23 +80,52 @@ async def test_lookup_adopts_existing_page_across_pages_and_updates_it(client, g
     assert not create.called
     assert listing.call_count == 2
     first, second = (c.request.url.params for c in listing.calls)
-    assert dict(first) == {"fields": "id,store_number", "limit": "100"}
+    assert dict(first) == {"fields": "id,store_code,store_number", "limit": "100"}
     assert second["after"] == "c1"
     assert body(update.calls.last) == rendering.payload
 
 
-async def test_create_when_absent(client, graph):
+async def test_create_when_absent_uses_the_creates_own_parameters(client, graph):
     graph.get(f"/{PARENT}/locations").respond(200, json={"data": []})
     create = graph.post(f"/{PARENT}/locations").respond(200, json={"id": PAGE})
+    update = graph.post(f"/{PAGE}").respond(200, json={"success": True})
     fb = connector(client)
+    payload = fb.render(record()).payload
+
+    result = await fb.push(record(), fb.render(record()), create_ctx())
+
+    assert (result.remote_id, result.created, result.state) == (PAGE, True, "live")
+    assert result.live_url == f"https://www.facebook.com/{PAGE}"
+    sent = body(create.calls.last)  # Meta's SDK, Page.create_location: store_code is the string one
+    assert sent == {"store_code": STORE, "phone": payload["phone"], "website": payload["website"],
+                    "location": payload["location"], "hours": payload["hours"], "always_open": False,
+                    "permanently_closed": False, "temporary_status": "OPERATING_AS_USUAL"}
+    assert not {"store_number", "is_always_open", "is_permanently_closed", "category_list", "emails"} & set(sent)
+    assert set(body(update.calls.last)) == {"emails", "category_list", "about", "description"} & set(payload)
+    assert len(graph.calls) == 3  # lookup, create, then the update's parameters the create cannot take
+
+
+async def test_without_create_pages_an_unmatched_site_asks_for_a_link(client, graph):
+    graph.get(f"/{PARENT}/locations").respond(200, json={"data": []})
+    create = graph.post(f"/{PARENT}/locations")
+    fb = connector(client, create_pages=False)
+
+    with pytest.raises(ActionRequired, match="no location page of parent page .* has store code CLI-075-001"):
+        await fb.push(record(), fb.render(record()), create_ctx())
+    assert not create.called
+
+
+async def test_a_page_with_our_store_code_is_linked_and_updated(client, graph):
+    graph.get(f"/{PARENT}/locations").respond(200, json={"data": [{"id": "200000000000007", "store_code": "CLI-001"},
+                                                                     {"id": PAGE, "store_code": STORE}]})
+    update = graph.post(f"/{PAGE}").respond(200, json={"success": True})
+    fb = connector(client, create_pages=False)
     rendering = fb.render(record())
 
     result = await fb.push(record(), rendering, create_ctx())
 
-    assert (result.remote_id, result.created, result.state) == (PAGE, True, "live")
-    assert result.live_url == f"https://www.facebook.com/{PAGE}"
-    assert body(create.calls.last) == {"store_number": STORE, **rendering.payload}
-    assert len(graph.calls) == 2  # lookup + create, no extra update
+    assert (result.remote_id, result.created, result.detail["adopted"]) == (PAGE, False, True)
+    assert body(update.calls.last) == rendering.payload  # update parameters (Page.api_update)
 
 
 async def test_create_retried_after_timeout_does_not_duplicate(client, graph):
@@ -141,7 +171,8 @@ async def test_first_pushes_share_one_listing_of_the_parent_pages_and_a_retry_lo
     create = graph.post(f"/{PARENT}/locations").mock(side_effect=lambda request: httpx.Response(
         200, json={"id": next(created)}))
     update = graph.post("/301").respond(200, json={"success": True})
-    graph.post("/400").respond(200, json={"success": True})
+    for page in ("400", "401", "402"):  # creates are followed by the update-only parameters
+        graph.post(f"/{page}").respond(200, json={"success": True})
     fb = connector(client)
     rendering = fb.render(record())
 
@@ -196,10 +227,12 @@ async def test_create_sends_the_page_categories(client, graph):
     fb = connector(client)
     clinic = record(categories={"primary": "medical_center", "additional": ["cardiologist", "medical_laboratory"]})
 
+    update = graph.post(f"/{PAGE}").respond(200, json={"success": True})
     await fb.push(clinic, fb.render(clinic), create_ctx())
 
-    # Medical Center, Doctor (the cardiologist's parent category), Medical Lab
-    assert body(create.calls.last)["category_list"] == ["228143393877753", "188234584533149", "186546178044573"]
+    # Medical Center, Doctor (the cardiologist's parent category), Medical Lab: an update's parameter
+    assert "category_list" not in body(create.calls.last)
+    assert body(update.calls.last)["category_list"] == ["228143393877753", "188234584533149", "186546178044573"]
 
 
 async def test_update_of_the_categories_alone_sends_category_list_alone(client, graph):
@@ -239,13 +272,14 @@ async def test_update_without_success_is_an_error(client, graph):
 async def test_token_travels_in_the_header_never_in_the_url(client, graph):
     graph.get(f"/{PARENT}/locations").respond(200, json={"data": []})
     graph.post(f"/{PARENT}/locations").respond(200, json={"id": PAGE})
+    graph.post(f"/{PAGE}").respond(200, json={"success": True})
     graph.get(f"/{PAGE}").respond(200, json={"id": PAGE})
     graph.get(f"/{PAGE}/upcoming_changes").respond(200, json={"data": []})
     fb = connector(client)
     await fb.push(record(), fb.render(record()), create_ctx())
     await fb.read_back(PAGE, {"phone": "+33 1 23 45 67 89"})
 
-    assert len(graph.calls) == 4
+    assert len(graph.calls) == 5
     for call in graph.calls:
         assert TOKEN not in str(call.request.url)
         assert "access_token" not in str(call.request.url)

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from connectors.google.connector import GoogleConnector
-from connectors.google.mapping import FIELDS, MISSING, render, same, time_of_day
+from connectors.google.mapping import FIELDS, LATLNG_REASON, MISSING, render, same, time_of_day
 from schemas import Status
 from schemas.establishment import Photo
 from tests.connectors.google.contract import assert_valid_location, schema, violations
@@ -39,6 +39,7 @@ def test_full_record_exact_payload():
     assert rendering.unsupported == {
         "email": "Google Business Profile has no e-mail field",
         "photos": "Google photo upload not implemented yet (v4 media API, outside the Location)",
+        "geo.update": LATLNG_REASON,
     }
     assert list(rendering.payload) == list(FIELDS)
 

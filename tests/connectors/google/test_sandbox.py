@@ -34,7 +34,8 @@ async def client(clock):
 @pytest.fixture
 def google(client):
     return GoogleConnector(client, "http://sandbox/google/v1", {"access_token": "sandbox-google-token"},
-                           {"account": "accounts/sandbox", "verifications_base_url": "http://sandbox/google/verifications/v1"})
+                           {"account": "accounts/sandbox", "verifications_base_url": "http://sandbox/google/verifications/v1",
+                            "media_base_url": "http://sandbox/google/v4"})
 
 
 async def create(google):

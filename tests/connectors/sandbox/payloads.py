@@ -10,7 +10,7 @@ FACEBOOK_TOKEN = "sandbox-facebook-token"
 FACEBOOK = {"Authorization": f"Bearer {FACEBOOK_TOKEN}"}
 PARENT_PAGE = "100000000000001"
 APPLE_CLIENT = {"client_id": "sandbox-apple-client", "client_secret": "sandbox-apple-secret",
-                "grant_type": "client_credentials", "scope": "business_connect"}
+                "grant_type": "client_credentials", "scope": "business"}
 
 
 def period(day: str, open_hours: int, close_hours: int, close_day: str | None = None, open_minutes: int = 0) -> dict[str, Any]:
@@ -38,8 +38,8 @@ def apple_details(**overrides: Any) -> dict[str, Any]:
         "partnersLocationId": "EST-1",
         "displayNames": [{"name": "Clinique du Parc", "locale": "fr-FR", "primary": True}],
         "mainAddress": {"structuredAddress": {"fullThoroughfare": "12 rue du Parc", "locality": "Lyon", "postCode": "69006", "countryCode": "FR"}},
-        "displayPoint": {"coordinates": {"latitude": "45.7700", "longitude": "4.8500"}},
-        "phoneNumbers": [{"phoneNumber": "+33472000000", "type": "LANDLINE", "primary": True}],
+        "displayPoint": {"coordinates": {"latitude": "45.77000", "longitude": "4.85000"}},
+        "phoneNumbers": [{"phoneNumber": "+33472000000", "type": "VOICE", "primary": True}],
         "urls": [{"url": "https://clinique-du-parc.example.fr", "type": "HOMEPAGE"}],
         "categories": ["health.hospital"],
         "openingHoursByDay": [{"day": "MONDAY", "times": [{"startTime": "08:00", "endTime": "19:00"}]}],

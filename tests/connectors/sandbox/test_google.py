@@ -139,7 +139,7 @@ async def test_patch_requires_update_mask_and_get_requires_read_mask(client: htt
 async def test_patch_changes_only_masked_fields_and_replaces_phones_whole(make_client: Any) -> None:
     client = make_client(no_review())
     name = (await create(client))["name"]
-    body = {"title": "Clinique du Parc - Urgences", "websiteUri": "https://ignored.example.fr", "phoneNumbers": {"primaryPhone": "+33 4 72 99 99 99"}}
+    body = {"title": "Clinique du Parc - Urgences", "websiteUri": "https://ignored.example.fr", "phoneNumbers": {"primaryPhone": "+33 4 72 99 99 99", "additionalPhones": []}}
     response = await client.patch(f"{BASE}/{name}", params={"updateMask": "title,phoneNumbers,storefront_address.address_lines"}, json=body, headers=GOOGLE)
     assert response.status_code == 200, response.text
     live = (await client.get(f"{BASE}/{name}", params={"readMask": "title,websiteUri,phoneNumbers,storefrontAddress"}, headers=GOOGLE)).json()
