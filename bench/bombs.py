@@ -87,8 +87,10 @@ except (reader.ImportFileError, guards.LimitExceeded) as exc:
 except MemoryError:
     outcome = "MemoryError"
 seconds = time.perf_counter() - start
-print(json.dumps({"outcome": outcome, "seconds": seconds,
-                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so it would report the parent's size
+# (a test runner's hundreds of MB) at fork time; the high-water mark belongs to this image alone
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"outcome": outcome, "seconds": seconds, "peak_mib": hwm / 1024}))
 """
 
 

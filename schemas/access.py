@@ -5,15 +5,17 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from schemas.text import Label, Name, Setting, StoreCodeText
+
 Role = Literal["admin", "editor", "viewer"]
 
 
 class ApiKeyCreate(BaseModel):
-    name: str = Field(default="default", max_length=100)
+    name: Name = Field(default="default", max_length=100)
     expires_at: datetime | None = Field(default=None, description="Refused from this instant on")
     read_only: bool = Field(default=False, description="Reads only, whatever the owner's role")
-    labels: list[str] | None = Field(default=None, description="Only sites with one of these labels")
-    store_codes: list[str] | None = Field(default=None, description="Only these sites")
+    labels: list[Label] | None = Field(default=None, max_length=50, description="Only sites with one of these labels")
+    store_codes: list[StoreCodeText] | None = Field(default=None, max_length=1000, description="Only these sites")
 
 
 class ApiKeyPublic(BaseModel):
@@ -35,11 +37,11 @@ class ApiKeyCreated(ApiKeyPublic):
 
 
 class UserCreate(BaseModel):
-    email: str
-    password: str = Field(min_length=10)
+    email: Setting = Field(max_length=254)
+    password: str = Field(min_length=10, max_length=1000)  # hashed (argon2), never stored as typed
     role: Role
-    labels: list[str] | None = None
-    store_codes: list[str] | None = None
+    labels: list[Label] | None = Field(default=None, max_length=50)
+    store_codes: list[StoreCodeText] | None = Field(default=None, max_length=1000)
 
 
 class UserPublic(BaseModel):

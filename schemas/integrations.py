@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field
 
+from schemas.text import Setting
+
 EventKind = Literal["listing.status_changed", "campaign.completed", "import.completed", "source.failed"]
 
 
@@ -15,15 +17,16 @@ class SourceCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, pattern=r"^[\w.-]+$")
     kind: Literal["json", "csv", "xlsx", "sftp"]
-    url: str = Field(max_length=1000, description="https://… (sftp://host:port/path for SFTP)")
-    schedule: str = Field("every 1h", description="'every 30m', 'every 6h', or a cron expression")
-    mapping: dict[str, str] = Field(default_factory=dict,
+    url: Setting = Field(max_length=1000, description="https://… (sftp://host:port/path for SFTP)")
+    schedule: Setting = Field("every 1h", max_length=100, description="'every 30m', 'every 6h', or a cron expression")
+    mapping: dict[Setting, Setting] = Field(default_factory=dict, max_length=200,
                                     description="JSON: source path -> field; CSV/XLSX: header -> field (optional)")
-    items_path: str | None = Field(None, description="JSON: where the list of sites is, e.g. data.sites")
-    next_path: str | None = Field(None, description="JSON: where the next page's link is, e.g. links.next")
-    page_param: str | None = Field(None, description="JSON: the page-number query parameter, e.g. page")
-    headers: dict[str, str] = Field(default_factory=dict, description="extra request headers (not secret)")
-    known_hosts: str | None = Field(None, description="SFTP: the server's host key line (pinned)")
+    items_path: Setting | None = Field(None, description="JSON: where the list of sites is, e.g. data.sites")
+    next_path: Setting | None = Field(None, description="JSON: where the next page's link is, e.g. links.next")
+    page_param: Setting | None = Field(None, description="JSON: the page-number query parameter, e.g. page")
+    headers: dict[Setting, Setting] = Field(default_factory=dict, max_length=50,
+                                           description="extra request headers (not secret)")
+    known_hosts: Setting | None = Field(None, description="SFTP: the server's host key line (pinned)")
     secrets: dict[str, str] = Field(default_factory=dict, description=(
         "token, username, password, client_cert, client_key, private_key: encrypted at rest, never shown"))
     atomic: bool = Field(True, description="true: one rejected row rejects the run; false: valid rows go in")
@@ -71,7 +74,7 @@ class SourceRunResult(BaseModel):
 class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(max_length=1000)
+    url: Setting = Field(max_length=1000)
     events: list[EventKind] = Field(min_length=1)
 
 

@@ -80,6 +80,10 @@ PlatformKey = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 PlatformId = Annotated[str, Field(min_length=1, max_length=500), AfterValidator(visible_line)]
 PlatformIds = Annotated[dict[PlatformKey, PlatformId], Field(max_length=50)]
 
+# Free settings text (a URL, a schedule, a JSON path, a header): one line, no control character.
+Setting = Annotated[str, Field(max_length=1000), AfterValidator(single_line)]
+StoreCodeText = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$")]
+
 # Query parameters: the same checks, so a NUL in `?q=` is a 422 naming `q`, never a database error.
 QueryText = Annotated[str, Field(max_length=200), AfterValidator(single_line)]
 
