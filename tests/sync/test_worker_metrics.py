@@ -10,7 +10,7 @@ import pytest
 
 from service.worker import VitrineWorker, worker_options
 from tests.establishments.factories import record
-from tests.sync.conftest import connect_all, wait_for
+from tests.sync.conftest import connect_all
 from tests.test_ops import _samples
 
 pytestmark = pytest.mark.slow
@@ -50,15 +50,20 @@ async def test_worker_serves_health_and_metrics(client, sandbox, settings, engin
             await connect_all(client, sandbox.url)
             items = [record(f"K-{i:02d}", name=f"Centre {i}") for i in range(6)]
             assert (await client.post("/api/v1/establishments/bulk", json={"items": items})).status_code == 200
-            await wait_for(client, lambda s: all(s["platforms"].get(p, {}).get("live", 0) == 6
-                                                 for p in ("google", "facebook", "apple")))
-            for _ in range(100):
+            series = []  # (seconds, queue depth, due now, lag): printed with -s, for the record
+            started = asyncio.get_running_loop().time()
+            for _ in range(300):
                 text = (await face.get("/metrics")).text
+                depth = _samples(text, "vitrine_queue_depth")[()]
                 lag = _samples(text, "vitrine_oldest_due_target_age_seconds")[()]
                 due = _samples(text, "vitrine_queue_due")[()]
-                if lag == 0 and due == 0:
+                series.append((round(asyncio.get_running_loop().time() - started, 1), depth, due, round(lag, 2)))
+                summary = (await client.get("/api/v1/sync/summary")).json()
+                settled = all(summary["platforms"].get(p, {}).get("live", 0) == 6 for p in ("google", "facebook", "apple"))
+                if settled and lag == 0 and due == 0:
                     break
                 await asyncio.sleep(0.2)
+            print("\nworker /metrics during the sync (s, queue depth, due, lag s):", series)
             assert (lag, due) == (0.0, 0.0)
             live = _samples(text, "vitrine_sync_targets")
             assert live[(("platform", "google"), ("status", "live"))] == 6
