@@ -3,6 +3,8 @@ backends; PostgreSQL is where they truly overlap) never answer 500 and never los
 
 from __future__ import annotations
 
+import pytest
+
 import asyncio
 import json
 
@@ -17,6 +19,12 @@ async def _warm(client) -> None:
     """Use the key once first: its first use writes `last_used_at`, a row lock that would
     queue the concurrent requests behind one another and hide the race."""
     assert (await client.get(URL)).status_code == 200
+
+
+@pytest.fixture
+def settings(settings):
+    """Races, not shedding: room for every concurrent request (overload has its own tests)."""
+    return settings.model_copy(update={"api_max_concurrency": 128, "api_queue_seconds": 60.0})
 
 
 async def test_fifty_concurrent_creates_of_one_store_code_are_one_201_and_409s(client):
