@@ -38,6 +38,13 @@ DAYS: tuple[str, ...] = ("monday", "tuesday", "wednesday", "thursday", "friday",
 
 _TIME = re.compile(r"^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$")
 STORE_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
+_STORE_CODE = re.compile(STORE_CODE_PATTERN)
+
+
+def possible_store_code(value: str) -> bool:
+    """Whether a store code of this shape can exist: a path parameter that cannot is a 404
+    before any query (and a NUL never reaches the database)."""
+    return _STORE_CODE.fullmatch(value) is not None
 _HTTP_URL = TypeAdapter(HttpUrl)
 
 

@@ -8,7 +8,6 @@ with executemany statements, so a 10,000-row import costs a handful of round tri
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,7 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from schemas import Establishment, EstablishmentPublic
 from schemas.api import BulkItemResult, BulkResponse, BulkSummary, FieldError
 from schemas.diff import FieldChange, diff_records
-from schemas.establishment import STORE_CODE_PATTERN
+from schemas.establishment import possible_store_code
 from schemas.sync import OnPlatforms
 from schemas.text import printable
 from service.errors import ApiError, NotFound, validation_details
@@ -28,7 +27,6 @@ from service.models import EstablishmentRow, Revision, utcnow
 from service.sync import outbox
 
 Action = Literal["create", "update", "unchanged"]
-_STORE_CODE = re.compile(STORE_CODE_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -237,7 +235,7 @@ def validate_record(data: dict[str, Any]) -> Establishment:
 
 
 async def get_or_404(session: AsyncSession, org_id: int, store_code: str) -> EstablishmentRow:
-    if not _STORE_CODE.fullmatch(store_code):  # no such code can exist (and NUL never reaches the database)
+    if not possible_store_code(store_code):
         raise NotFound("establishment", printable(store_code))
     row = await repo.get(session, org_id, store_code)
     if row is None:

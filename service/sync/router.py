@@ -1,12 +1,11 @@
 """`/api/v1/sync` and `/api/v1/establishments/{code}/sync`: where every change stands."""
 
-import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from schemas.sync import SyncAttemptPublic, SyncRequest, SyncStatus, SyncSummary, SyncTargetPublic
-from schemas.establishment import STORE_CODE_PATTERN
+from schemas.establishment import possible_store_code
 from schemas.text import PlatformKey, QueryText, printable
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse, NotFound
@@ -16,12 +15,11 @@ from service.sync import actions, outbox
 from service.sync import repository as repo
 from service.sync.service import public_row, summarise
 
-_STORE_CODE = re.compile(STORE_CODE_PATTERN)
 router = APIRouter(tags=["sync"], responses={401: {"model": ErrorResponse}})
 
 
 async def _establishment_id(session: SessionDep, org_id: int, store_code: str) -> tuple[int, int]:
-    if not _STORE_CODE.fullmatch(store_code):  # no such code can exist (and NUL never reaches the database)
+    if not possible_store_code(store_code):
         raise NotFound("establishment", printable(store_code))
     found = await repo.establishment(session, org_id, store_code)
     if found is None:
