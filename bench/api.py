@@ -264,7 +264,8 @@ class HttpClient:
         return await self.request("GET", path)
 
     async def request(self, method: str, path: str, body: bytes = b"",
-                      headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+                      headers: dict[str, str] | None = None, with_headers: bool = False) -> Any:
+        """(status, body), or (status, body, lower-cased headers) with `with_headers`."""
         head_extra = self.extra + "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
         if body:
             head_extra += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
@@ -293,7 +294,7 @@ class HttpClient:
                     writer.close()
                 else:
                     self.idle.append((reader, writer))
-                return status, body
+                return (status, body, headers) if with_headers else (status, body)
             raise AssertionError("unreachable")
 
     async def close(self) -> None:

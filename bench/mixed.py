@@ -68,7 +68,8 @@ class Mix:
     def __init__(self, codes: list[str], seed_value: int = 12):
         self.rnd = random.Random(seed_value)
         self.codes = codes
-        self.fresh = iter(codes[len(codes) // 2:])  # If-Match targets: revision 1 until patched once
+        self.guarded = codes[len(codes) // 2:]  # If-Match targets: only this stream patches them
+        self.etag = {code: '"1"' for code in self.guarded}  # the ETag each last answered (seeded: 1)
         self.n = 0
 
     def next(self) -> tuple[str, str, bytes, dict[str, str]]:
@@ -82,20 +83,30 @@ class Mix:
             return "GET", "/api/v1/establishments?limit=50", b"", {}
         if pick < 0.8:
             return "PATCH", f"/api/v1/establishments/{code}", body, {}
-        return "PATCH", f"/api/v1/establishments/{next(self.fresh)}", body, {"If-Match": '"1"'}
+        code = self.guarded[self.n % len(self.guarded)]  # round the half: a site's last answer is back by then
+        return "PATCH", f"/api/v1/establishments/{code}", body, {"If-Match": self.etag[code]}
+
+    def answered(self, path: str, status: int, headers: dict[str, str]) -> None:
+        """Keeps each guarded site's ETag from its PATCH answer, as a client would."""
+        code = path.rsplit("/", 1)[-1]
+        if status == 200 and code in self.etag and "etag" in headers:
+            self.etag[code] = headers["etag"]
 
 
-async def open_loop(client: HttpClient, rate: float, seconds: float, make: Any) -> Run:
+async def open_loop(client: HttpClient, rate: float, seconds: float, make: Any, answered: Any = None) -> Run:
     loop = asyncio.get_running_loop()
     run = Run(rate, seconds)
     start = loop.time() + 0.05
 
     async def one(at: float, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
         try:
-            status, _ = await asyncio.wait_for(client.request(method, path, body, headers), 60)
+            status, _, answer_headers = await asyncio.wait_for(
+                client.request(method, path, body, headers, with_headers=True), 60)
         except (OSError, asyncio.IncompleteReadError, ValueError, TimeoutError) as exc:
             run.failures[type(exc).__name__] = run.failures.get(type(exc).__name__, 0) + 1
             return
+        if answered is not None and method == "PATCH":
+            answered(path, status, answer_headers)
         run.latencies_ms.setdefault(status, []).append((loop.time() - at) * 1000)
 
     tasks = []
@@ -130,11 +141,11 @@ async def _measure(seeded: dict[str, Any], server: Server, seconds: float, step:
         await client.request(*_warm(mix))
     say(f"mixed: baseline /healthz then the mix, {RATE:.0f}/s for {seconds:.0f} s each")
     health = await open_loop(client, RATE, seconds, lambda: ("GET", "/healthz", b"", {}))
-    mixed = await open_loop(client, RATE, seconds, mix.next)
+    mixed = await open_loop(client, RATE, seconds, mix.next, mix.answered)
     ladder = []
     for rate in LADDER:
         say(f"mixed: ladder {rate:.0f}/s for {step:.0f} s")
-        ladder.append((await open_loop(client, rate, step, mix.next)).summary())
+        ladder.append((await open_loop(client, rate, step, mix.next, mix.answered)).summary())
         await asyncio.sleep(1.0)  # let the server drain before the next step
     await client.close()
     ok, base = mixed.ok_ms(), health.ok_ms()
