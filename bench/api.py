@@ -200,7 +200,8 @@ def free_port() -> int:
 class Server:
     """`vitrine serve` in a child process: uvicorn with the app factory, default log level."""
 
-    def __init__(self, database_url: str):
+    def __init__(self, database_url: str, workers: int = 1):
+        self.extra_args = ["--workers", str(workers)] if workers > 1 else []
         self.port = free_port()
         self.home = Path(tempfile.mkdtemp(prefix="vitrine-bench-api-"))
         self.env = {**os.environ, "VITRINE_DATABASE_URL": database_url, "VITRINE_REDIS_URL": REDIS_URL,
@@ -213,7 +214,7 @@ class Server:
         with self.log.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "service.api:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(self.port), "--log-level", "info"],
+                 "--port", str(self.port), "--log-level", "info", *self.extra_args],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).resolve().parent.parent)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

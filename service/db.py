@@ -45,7 +45,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, **kwargs)
+    options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **kwargs}
+    return create_async_engine(url, **options)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

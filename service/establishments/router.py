@@ -14,6 +14,7 @@ from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse
 from service.establishments import repository as repo
 from service.establishments import service
+from service.establishments.public import json_response, public_dict, record_response
 from service.establishments.service import Source
 from service.pagination import Page, decode_cursor, encode_cursor
 from service.settings import get_settings
@@ -28,18 +29,11 @@ _404 = {404: {"model": ErrorResponse}}
 _412 = {412: {"model": ErrorResponse, "description": "If-Match names an older revision"}}
 
 
-def _etag(response: Response, revision: int) -> None:
-    response.headers["ETag"] = f'"{revision}"'
-
-
 @router.post("", status_code=201, response_model=EstablishmentPublic, responses={409: {"model": ErrorResponse}})
-async def create_establishment(body: Establishment, session: SessionDep, who: PrincipalDep,
-                               response: Response) -> EstablishmentPublic:
+async def create_establishment(body: Establishment, session: SessionDep, who: PrincipalDep) -> Response:
     await service.create(session, who.organisation_id, body, Source("api", who.source_ref))
     row = await service.get_or_404(session, who.organisation_id, body.store_code)
-    _etag(response, row.revision)
-    response.headers["Location"] = f"/api/v1/establishments/{row.store_code}"
-    return service.to_public(row)
+    return record_response(row, 201, {"Location": f"/api/v1/establishments/{row.store_code}"})
 
 
 @router.get("", response_model=Page[EstablishmentPublic])
@@ -52,13 +46,13 @@ async def list_establishments(
                                                      "(`%` and `_` are plain characters)")] = None,
     cursor: Cursor = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> Page[EstablishmentPublic]:
+) -> Response:
     rows = await repo.list_page(session, who.organisation_id, label=label, locality=locality, status=status,
                                 q=q, after=decode_cursor(cursor, str), limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=[service.to_public(r) for r in rows],
-                next_cursor=encode_cursor(rows[-1].store_code) if more else None)
+    return json_response({"items": [public_dict(r) for r in rows],
+                          "next_cursor": encode_cursor(rows[-1].store_code) if more else None})
 
 
 @router.post("/bulk", response_model=BulkResponse)
@@ -72,16 +66,13 @@ async def bulk_upsert(body: BulkRequest, session: SessionDep, who: PrincipalDep)
 
 
 @router.get("/{store_code}", response_model=EstablishmentPublic, responses=_404)
-async def get_establishment(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
-                            response: Response) -> EstablishmentPublic:
-    row = await service.get_or_404(session, who.organisation_id, store_code)
-    _etag(response, row.revision)
-    return service.to_public(row)
+async def get_establishment(store_code: StoreCode, session: SessionDep, who: PrincipalDep) -> Response:
+    return record_response(await service.get_or_404(session, who.organisation_id, store_code))
 
 
 @router.put("/{store_code}", response_model=EstablishmentPublic, responses={**_404, **_412, 201: {"model": EstablishmentPublic}})
 async def replace_establishment(store_code: StoreCode, body: Establishment, session: SessionDep, who: PrincipalDep,
-                                response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
+                                response: Response, if_match: IfMatch = None) -> Response:
     """Replace the whole record (creates it when the store code is new: 201)."""
     if body.store_code != store_code:
         raise ApiError(422, "store_code_mismatch", f"body store_code {body.store_code!r} differs from the URL's "
@@ -95,8 +86,7 @@ async def replace_establishment(store_code: StoreCode, body: Establishment, sess
     else:
         await service.update(session, who.organisation_id, store_code, lambda _: body, source, if_match)
     row = await service.get_or_404(session, who.organisation_id, store_code)
-    _etag(response, row.revision)
-    return service.to_public(row)
+    return record_response(row, response.status_code or 200)
 
 
 _MERGE_PATCH_EXAMPLES = {
@@ -115,7 +105,7 @@ _MERGE_PATCH_BODY = {"schema": {"$ref": "#/components/schemas/Establishment"}, "
               openapi_extra={"requestBody": {"required": True, "content": {
                   "application/merge-patch+json": _MERGE_PATCH_BODY, "application/json": _MERGE_PATCH_BODY}}})
 async def patch_establishment(store_code: StoreCode, body: Annotated[dict[str, Any], Body()], session: SessionDep,
-                              who: PrincipalDep, response: Response, if_match: IfMatch = None) -> EstablishmentPublic:
+                              who: PrincipalDep, if_match: IfMatch = None) -> Response:
     """Change part of a record: a JSON Merge Patch (RFC 7396), sent as `application/merge-patch+json`
     or `application/json`. Any subset of the `Establishment` fields, at any depth: nested objects
     merge (`{"phones": {"additional": [...]}}` keeps `phones.primary`; `hours.regular` merges day by
@@ -124,8 +114,7 @@ async def patch_establishment(store_code: StoreCode, body: Annotated[dict[str, A
     changed. The merged record is validated as a whole; errors name the field path."""
     row, _ = await service.patch(session, who.organisation_id, store_code, body,
                                  Source("api", who.source_ref), if_match)
-    _etag(response, row.revision)
-    return service.to_public(row)
+    return record_response(row)
 
 
 @router.delete("/{store_code}", status_code=204, responses={**_404, **_412})
