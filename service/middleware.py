@@ -16,6 +16,8 @@ beyond what each needs: these run on every call of the hot paths `bench/api.py` 
   for a slot is answered 503 `overloaded` with `Retry-After`, instead of queueing on the
   database pool for minutes (issue 12, overload collapsed to 22 answers/s at 100 offered).
   `/healthz` is never queued.
+* A database connection found dead (the API pool does not ping before each checkout) answers
+  503 `database_unavailable` with `Retry-After`; SQLAlchemy renews the pool for the next request.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import re
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger("service.api")
@@ -121,13 +124,27 @@ class Hardening:
             if not started:
                 await send_json(send_with_headers, 413, error_body(413, "body_too_large", exc.detail,
                                                                    request_id=request_id), [])
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                await _unexpected(send_with_headers, started, request_id, scope)
+            else:  # the database restarted or dropped this connection: SQLAlchemy renews the pool
+                log.warning("api.request.database_unavailable request_id=%s path=%s", request_id, scope.get("path"))
+                if not started:
+                    await send_json(send_with_headers, 503, error_body(503, "database_unavailable", (
+                        "the database connection was lost; retry in a moment"), request_id=request_id),
+                        [(b"retry-after", b"1")])
         except Exception:  # noqa: BLE001 - the one place an unexpected error becomes an answer
-            log.exception("api.request.error request_id=%s method=%s path=%s", request_id, scope.get("method"),
-                          scope.get("path"))
-            if not started:
-                await send_json(send_with_headers, 500, error_body(500, "internal_error", (
-                    f"an unexpected error occurred; quote request id {request_id} when reporting it"),
-                    request_id=request_id), [])
+            await _unexpected(send_with_headers, started, request_id, scope)
         finally:
             if queued:
                 self.slots.release()
+
+
+async def _unexpected(send: Any, started: bool, request_id: str, scope: Scope) -> None:
+    """Any other error: logged with its traceback and the request id, answered 500 in the JSON shape."""
+    log.exception("api.request.error request_id=%s method=%s path=%s", request_id, scope.get("method"),
+                  scope.get("path"))
+    if not started:
+        await send_json(send, 500, error_body(500, "internal_error", (
+            f"an unexpected error occurred; quote request id {request_id} when reporting it"),
+            request_id=request_id), [])

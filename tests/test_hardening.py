@@ -123,3 +123,39 @@ async def test_a_saturated_process_sheds_with_503_and_retry_after(app, auth, mon
     assert shed.status_code == 503 and shed.headers["retry-after"] == "1"
     assert shed.json()["error"]["code"] == "overloaded"
     assert health.status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])  # SQLite has no server connection to lose
+async def test_a_connection_the_database_dropped_is_a_503_then_the_pool_recovers(
+        backend, settings, database_url, auth, request) -> None:
+    """The API's pool does not ping before each checkout (`api_pool`): after a database restart
+    the request that meets a dead connection answers 503 `database_unavailable` with
+    Retry-After, not a 500, and the next request gets a fresh connection."""
+    from sqlalchemy import text
+
+    from service.api import api_pool, create_app
+    from service.db import make_engine
+    from tests.conftest import _schema_args
+
+    args = _schema_args(request.getfixturevalue("pg_schema"))
+    name = f"vitrine-drop-{id(args)}"
+    args["connect_args"]["server_settings"]["application_name"] = name
+    engine = make_engine(database_url, **api_pool(settings), **args)
+    application = create_app(settings, engine=engine)
+    try:
+        async with application.router.lifespan_context(application), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=application), base_url="http://vitrine", headers=auth) as c:
+            assert (await c.get("/api/v1/establishments")).status_code == 200
+            killer = make_engine(database_url)  # every pooled connection's backend goes, as in a restart
+            async with killer.connect() as conn:
+                killed = (await conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                                  "WHERE application_name = :n"), {"n": name})).scalar_one()
+            await killer.dispose()
+            assert killed >= 1
+            lost = await c.get("/api/v1/establishments")
+            again = await c.get("/api/v1/establishments")
+    finally:
+        await engine.dispose()
+    assert lost.status_code == 503 and lost.headers["retry-after"] == "1", lost.text
+    assert lost.json()["error"]["code"] == "database_unavailable"
+    assert again.status_code == 200
