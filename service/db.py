@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -31,10 +32,17 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _json_dumps(value: Any) -> str:
+    """JSON for the JSON/JSONB columns: orjson, several times json's speed on records; int keys
+    become strings as with json.dumps."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = async_url(url)
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_async_engine(url, connect_args={"timeout": 30}, json_serializer=_json_dumps,
+                                     json_deserializer=orjson.loads, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -45,7 +53,8 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
-    options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True, **kwargs}
+    options = {"pool_size": 10, "max_overflow": 20, "pool_pre_ping": True,
+               "json_serializer": _json_dumps, "json_deserializer": orjson.loads, **kwargs}
     return create_async_engine(url, **options)
 
 

@@ -11,10 +11,10 @@ that both ways give the same JSON.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+import orjson
 from fastapi import Response
 from pydantic import TypeAdapter
 
@@ -38,8 +38,7 @@ def public_dict(row: EstablishmentRow) -> dict[str, Any]:
 
 
 def json_response(payload: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-    return Response(body, status_code=status_code, headers=headers, media_type="application/json")
+    return Response(orjson.dumps(payload), status_code=status_code, headers=headers, media_type="application/json")
 
 
 def record_response(row: EstablishmentRow, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
