@@ -1,9 +1,9 @@
 """Mixed-traffic benchmark (issue 12, item 7): does the API hold 200 requests a second with a p99
 of 100 ms, and past its capacity does it shed (fast 503 + Retry-After) instead of collapsing?
 
-Against the same real server as `bench/api.py` (`vitrine serve`'s uvicorn, one process, on
-127.0.0.1, Redis configured so the API runs no sync jobs) on a PostgreSQL database of its own
-with `SITES` sites, each connected to `PLATFORMS` platforms (a PATCH marks that many targets in
+Against the same real server as `bench/api.py` (`vitrine serve`'s uvicorn, here with one process
+per core, `API_WORKERS`, as docs/operations.md advises, on 127.0.0.1, Redis configured so the
+API runs no sync jobs) on a PostgreSQL database of its own with `SITES` sites, each connected to `PLATFORMS` platforms (a PATCH marks that many targets in
 the outbox and enqueues their pushes). Open loop: a request every 1/rate s at fixed times
 whatever the answers, latency from the scheduled time, so a stall counts fully. The mix:
 
@@ -31,6 +31,7 @@ from bench.api import BenchDatabase, HttpClient, Server, pct, say, seed
 from bench.report import Figure
 
 SITES = 5_000
+API_WORKERS = min(2, os.cpu_count() or 1)  # `vitrine serve --workers N`: one API process per core
 PLATFORMS = 1  # "with a platform connected": each PATCH marks and enqueues a push
 RATE = 200.0
 P99_MS = 100.0
@@ -128,7 +129,7 @@ async def run(quick: bool) -> list[Figure]:
     await db.create()
     try:
         seeded = await seed(db.url, SITES, PLATFORMS)
-        async with Server(db.url) as server:
+        async with Server(db.url, API_WORKERS) as server:
             return await _measure(seeded, server, seconds, step)
     finally:
         await db.drop()
@@ -161,7 +162,7 @@ async def _measure(seeded: dict[str, Any], server: Server, seconds: float, step:
     if not held:
         note += f"; NOT HELD: p99 {value:.1f} ms (target {P99_MS:.0f}), {bad} not 2xx"
     extra = {"mixed": mixed.summary(), "healthz": health.summary(), "ladder": ladder, "shedding_from": shed_at,
-             "cpus": os.cpu_count(), "load_avg": os.getloadavg()[0]}
+             "cpus": os.cpu_count(), "api_workers": API_WORKERS, "load_avg": os.getloadavg()[0]}
     return [Figure(name="api.mixed.p99", value=round(value, 2), baseline=round(baseline, 2), unit="ms",
                    target=f"<= {P99_MS:.0f} ms at {RATE:.0f}/s, every request 2xx", held=held,
                    ratio=round(value / baseline, 2) if baseline else None, note=note, extra=extra)]
