@@ -94,7 +94,8 @@ def test_template_platforms_and_status(vitrine, tmp_path):
     rows = json.loads(vitrine("status", "--json").stdout)
     assert rows and {r["platform"] for r in rows} == {"google"}
     assert set(rows[0]) == {"store_code", "platform", "status", "wanted_revision", "pushed_revision", "attempts",
-                            "last_error", "expected_by", "live_url"}
+                            "last_error", "expected_by", "live_url", "deletion"}
+    assert rows[0]["deletion"] is None  # set for a deleted site only: its choice and what was done
     assert {r["status"] for r in rows} == {"pending"}  # no worker ran: queued, not lost
     table = vitrine("status", "--platform", "google").output
     assert "pending" in table

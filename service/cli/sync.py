@@ -43,7 +43,8 @@ def status(org: OrgOption = None, platform: Annotated[str | None, typer.Option(h
     if as_json:
         keys = ("store_code", "platform", "status", "wanted_revision", "pushed_revision", "attempts",
                 "last_error", "expected_by", "live_url")
-        print_json([{k: r[k] for k in keys} for r in rows])
+        # a deleted site's choice and outcome, as the table's detail column shows them
+        print_json([{**{k: r[k] for k in keys}, "deletion": r["detail"].get("deletion")} for r in rows])
         return
     print_status_rows(rows)
 
