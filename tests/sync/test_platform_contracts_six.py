@@ -22,7 +22,9 @@ from tests.sync.platform_views import sync_rows
 from tests.sync.test_platform_contracts import EDITS
 from tests.sync.test_worker import settings, worker  # noqa: F401  (fixtures)
 
-pytestmark = pytest.mark.slow
+# what is checked is the requests each platform receives, not the database: run on PostgreSQL,
+# the production one, only (each run takes one to two minutes)
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"])]
 SIX = ("bing", "foursquare", "here", "tomtom", "osm", "yelp")
 SCALED = ("here", "tomtom", "osm")
 CHOICES = ("close", "remove", "leave")
