@@ -14,7 +14,8 @@ beyond what each needs: these run on every call of the hot paths `bench/api.py` 
   counted while it streams otherwise.
 * At most `api_max_concurrency` requests run at once; one that waits over `api_queue_seconds`
   for a slot is answered 503 `overloaded` with `Retry-After`, instead of queueing on the
-  database pool for minutes (issue 12, overload collapsed to 22 answers/s at 100 offered).
+  database pool for minutes (issue 12, overload collapsed to 22 answers/s at 100 offered);
+  with `api_max_waiting` requests already waiting, a new one is shed at once.
   `/healthz` is never queued.
 * A database connection found dead (the API pool does not ping before each checkout) answers
   503 `database_unavailable` with `Retry-After`; SQLAlchemy renews the pool for the next request.
@@ -73,6 +74,8 @@ class Hardening:
         self.max_upload = settings.import_max_bytes + UPLOAD_SLACK
         self.queue_seconds = settings.api_queue_seconds
         self.slots = asyncio.Semaphore(settings.api_max_concurrency)
+        self.max_waiting = settings.api_max_waiting
+        self.waiting = 0
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -113,7 +116,7 @@ class Hardening:
         queued = scope["path"] != "/healthz"
         if queued:
             try:
-                await asyncio.wait_for(self.slots.acquire(), self.queue_seconds)
+                await self._admit()
             except TimeoutError:
                 await send_json(send_with_headers, 503, error_body(503, "overloaded", (
                     "the server is at capacity; retry in a moment"), request_id=request_id), [(b"retry-after", b"1")])
@@ -138,6 +141,18 @@ class Hardening:
         finally:
             if queued:
                 self.slots.release()
+
+
+    async def _admit(self) -> None:
+        """A slot, or TimeoutError: at once when the queue is already long (a deep overload sheds
+        in microseconds, not after `api_queue_seconds` each), else after waiting that long."""
+        if self.slots.locked() and self.waiting >= self.max_waiting:
+            raise TimeoutError
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self.slots.acquire(), self.queue_seconds)
+        finally:
+            self.waiting -= 1
 
 
 async def _unexpected(send: Any, started: bool, request_id: str, scope: Scope) -> None:

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     request_max_bytes: int = 10 * 1024 * 1024  # a request body (uploads: import_max_bytes + 1 MiB)
     api_max_concurrency: int = 24  # requests handled at once per API process (the pool holds 30)
     api_queue_seconds: float = 0.5  # a request waiting longer for a slot is answered 503 Retry-After
+    api_max_waiting: int = 48  # with this many already waiting for a slot, a request is shed at once
 
     # sync engine
     sync_max_attempts: int = 8

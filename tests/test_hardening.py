@@ -159,3 +159,32 @@ async def test_a_connection_the_database_dropped_is_a_503_then_the_pool_recovers
     assert lost.status_code == 503 and lost.headers["retry-after"] == "1", lost.text
     assert lost.json()["error"]["code"] == "database_unavailable"
     assert again.status_code == 200
+
+
+async def test_with_the_waiting_room_full_a_request_is_shed_at_once(settings) -> None:
+    """`api_max_waiting`: one request runs, one waits (for up to 30 s), the next is shed without
+    waiting at all; the waiting one is served once the slot frees."""
+    from service.middleware import Hardening
+
+    release, entered = asyncio.Event(), asyncio.Event()
+
+    async def app(scope, receive, send):
+        entered.set()
+        await release.wait()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    hardened = Hardening(app, settings.model_copy(update={
+        "api_max_concurrency": 1, "api_queue_seconds": 30.0, "api_max_waiting": 1}))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=hardened), base_url="http://vitrine") as c:
+        running = asyncio.create_task(c.get("/api/v1/establishments"))
+        await entered.wait()
+        waiting = asyncio.create_task(c.get("/api/v1/establishments"))
+        while hardened.waiting == 0:
+            await asyncio.sleep(0)
+        shed = await c.get("/api/v1/establishments")  # answered while the other still waits
+        assert not waiting.done()
+        release.set()
+        assert (await running).status_code == 200 and (await waiting).status_code == 200
+    assert shed.status_code == 503 and shed.headers["retry-after"] == "1"
+    assert shed.json()["error"]["code"] == "overloaded"
