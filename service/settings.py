@@ -33,7 +33,7 @@ class Settings(BaseSettings):
     import_max_seconds: float = 300.0  # reading one workbook, all rows
     page_size_max: int = 500
     request_max_bytes: int = 10 * 1024 * 1024  # a request body (uploads: import_max_bytes + 1 MiB)
-    api_max_concurrency: int = 24  # requests handled at once per API process (the pool holds 30)
+    api_max_concurrency: int = 24  # requests handled at once per API process (its pool keeps this + 6)
     api_queue_seconds: float = 0.5  # a request waiting longer for a slot is answered 503 Retry-After
     api_max_waiting: int = 48  # with this many already waiting for a slot, a request is shed at once
 
