@@ -272,7 +272,7 @@ class HttpClient:
             head_extra += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         async with self.slots:
             for attempt in (1, 2):
-                reused = bool(self.idle)
+                reused = bool(self.idle) and attempt == 1  # a retry takes a new connection: the next idle one may be stale too
                 if reused:
                     reader, writer = self.idle.pop()
                 else:
