@@ -107,7 +107,7 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     try:
         connector = deps.connector(loaded.connection)
     except CredentialsError as exc:
-        await record_push(deps, loaded, None, ActionRequired(str(exc)), 0, [], {})
+        await record_push(deps, loaded, ActionRequired(str(exc)), 0, [], {})
         return Next()
     rendering = connector.render(loaded.record)
     changed = changed_keys(loaded.pushed, rendering.payload)
