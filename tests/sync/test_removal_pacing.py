@@ -58,4 +58,3 @@ async def test_a_removal_takes_one_token_per_http_call(client, sandbox, settings
         assert "deleted from Google" in removed.detail["deletion"]["done"]
     finally:
         dispatch.install(previous)
-
