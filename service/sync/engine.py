@@ -139,8 +139,9 @@ async def _remove(deps: Deps, loaded: Loaded, connector: Removable, establishmen
     deferred = await _admit(deps, loaded.target_id, [shared] if shared else [], restore=loaded.status_before)
     if deferred is not None:
         return Next(push_in=deferred)
-    outcome, duration = await _paced(deps, platform, shared, lambda: connector.remove(loaded.remote_id),  # type: ignore[arg-type]
-                                     "remove", establishment_id)
+    remote_id: str = loaded.remote_id  # type: ignore[assignment]  # set: deletion.without_push settles the rest
+    outcome, duration = await _paced(deps, platform, shared, lambda: connector.remove(remote_id), "remove",
+                                     establishment_id)
     return await record_remove(deps, loaded, outcome, duration)
 
 
