@@ -30,12 +30,15 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from bench import workbook
 from bench.report import Figure
+
+T = TypeVar("T")
 
 PG_ADMIN = os.environ.get("VITRINE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("VITRINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -324,12 +327,27 @@ class OpenLoop:
     sent: int = 0
 
 
+async def at_rate(rate: float, seconds: float, start: Callable[[float, int], Awaitable[None]]) -> int:
+    """Open loop: call `start(at, i)` every 1/rate s at fixed times (`at`, the loop time it was due),
+    whatever the answers, then wait for every request; returns how many were started. `start` is
+    called on schedule (what it picks is picked in order); the request it returns runs as a task."""
+    loop = asyncio.get_running_loop()
+    first = loop.time() + 0.05
+    tasks = []
+    for i in range(int(rate * seconds)):
+        at = first + i / rate
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(start(at, i)))
+    await asyncio.gather(*tasks)
+    return len(tasks)
+
+
 async def open_loop(client: HttpClient, paths: list[str], rate: float, seconds: float) -> OpenLoop:
-    """Start one request every 1/rate s, at fixed times; latency from each scheduled time."""
+    """GET `paths` in turn, open loop (`at_rate`); latency from each scheduled time."""
     loop = asyncio.get_running_loop()
     result = OpenLoop()
-    total = int(rate * seconds)
-    start = loop.time() + 0.05
 
     async def one(at: float, path: str) -> None:
         result.lag_ms.append((loop.time() - at) * 1000)
@@ -345,15 +363,7 @@ async def open_loop(client: HttpClient, paths: list[str], rate: float, seconds: 
             result.errors += 1
             result.error_kinds[f"HTTP {status}"] = result.error_kinds.get(f"HTTP {status}", 0) + 1
 
-    tasks = []
-    for i in range(total):
-        at = start + i / rate
-        delay = at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(at, paths[i % len(paths)])))
-        result.sent += 1
-    await asyncio.gather(*tasks)
+    result.sent = await at_rate(rate, seconds, lambda at, i: one(at, paths[i % len(paths)]))
     return result
 
 
@@ -394,17 +404,26 @@ def _figure(name: str, value: float, baseline: float, target_ms: float | None, n
                   ratio=round(value / baseline, 2) if baseline else None, note=note, extra=extra)
 
 
-async def run(quick: bool) -> list[Figure]:
-    p = plan(quick)
+async def on_seeded_server(label: str, sites: int, platforms: int,
+                           measure: Callable[[BenchDatabase, Server, dict[str, Any]], Awaitable[T]],
+                           workers: int = 1) -> T:
+    """`measure(db, server, seeded)` against a real server (`workers` API processes) on a fresh
+    database of `sites` sites connected to `platforms` platforms each; the database is dropped
+    after, whatever happens."""
     db = BenchDatabase()
-    say(f"creating {db.name}, seeding {SITES:,} sites x {PLATFORMS} platforms")
+    say(f"{label}creating {db.name}, seeding {sites:,} sites x {platforms} platform(s)")
     await db.create()
     try:
-        seeded = await seed(db.url, SITES, PLATFORMS)
-        async with Server(db.url) as server:
-            return await _measure(p, db, server, seeded)
+        seeded = await seed(db.url, sites, platforms)
+        async with Server(db.url, workers) as server:
+            return await measure(db, server, seeded)
     finally:
         await db.drop()
+
+
+async def run(quick: bool) -> list[Figure]:
+    p = plan(quick)
+    return await on_seeded_server("", SITES, PLATFORMS, lambda db, server, seeded: _measure(p, db, server, seeded))
 
 
 async def _measure(p: Plan, db: BenchDatabase, server: Server, seeded: dict[str, Any]) -> list[Figure]:

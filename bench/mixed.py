@@ -27,7 +27,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.api import BenchDatabase, HttpClient, Server, pct, say, seed
+from bench.api import HttpClient, Server, at_rate, on_seeded_server, pct, say
 from bench.report import Figure
 
 SITES = 5_000
@@ -95,9 +95,10 @@ class Mix:
 
 
 async def open_loop(client: HttpClient, rate: float, seconds: float, make: Any, answered: Any = None) -> Run:
+    """The requests `make()` picks, open loop (`bench.api.at_rate`), counted by status; the PATCH
+    answers go to `answered(path, status, headers)`."""
     loop = asyncio.get_running_loop()
     run = Run(rate, seconds)
-    start = loop.time() + 0.05
 
     async def one(at: float, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
         try:
@@ -110,29 +111,14 @@ async def open_loop(client: HttpClient, rate: float, seconds: float, make: Any, 
             answered(path, status, answer_headers)
         run.latencies_ms.setdefault(status, []).append((loop.time() - at) * 1000)
 
-    tasks = []
-    for i in range(int(rate * seconds)):
-        at = start + i / rate
-        delay = at - loop.time()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(at, *make())))
-        run.sent += 1
-    await asyncio.gather(*tasks)
+    run.sent = await at_rate(rate, seconds, lambda at, _: one(at, *make()))
     return run
 
 
 async def run(quick: bool) -> list[Figure]:
     seconds, step = (10.0, 4.0) if quick else (30.0, 8.0)
-    db = BenchDatabase()
-    say(f"mixed: creating {db.name}, seeding {SITES:,} sites x {PLATFORMS} platform(s)")
-    await db.create()
-    try:
-        seeded = await seed(db.url, SITES, PLATFORMS)
-        async with Server(db.url, API_WORKERS) as server:
-            return await _measure(seeded, server, seconds, step)
-    finally:
-        await db.drop()
+    return await on_seeded_server("mixed: ", SITES, PLATFORMS,
+                                  lambda _db, server, seeded: _measure(seeded, server, seconds, step), API_WORKERS)
 
 
 async def _measure(seeded: dict[str, Any], server: Server, seconds: float, step: float) -> list[Figure]:

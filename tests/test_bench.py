@@ -63,3 +63,19 @@ def test_a_benchmark_that_raises_is_a_figure_that_did_not_hold(monkeypatch: pyte
     assert len(figures) == 1 and not figures[0].held and math.isnan(figures[0].value)
     assert "no sandbox" in figures[0].note
     assert json.loads(json.dumps(runner._clean(figures[0].as_json())))["value"] is None
+
+
+def test_the_mixed_open_loop_sends_every_request_and_keeps_the_etags_answered() -> None:
+    """`bench.mixed` runs on `bench.api.at_rate`: every scheduled request is sent, counted by
+    status, and each If-Match PATCH's answer feeds the next ETag of its site."""
+    from bench import mixed
+
+    class Answers:
+        async def request(self, method: str, path: str, body: bytes = b"", headers: dict | None = None,
+                          with_headers: bool = False) -> tuple:
+            return (200, b"{}", {"etag": '"7"'}) if with_headers else (200, b"{}")
+
+    mix = mixed.Mix([f"S{i}" for i in range(8)])
+    run = asyncio.run(mixed.open_loop(Answers(), 200.0, 0.2, mix.next, mix.answered))  # type: ignore[arg-type]
+    assert run.sent == 40 and run.count(200) == 40 and not run.failures
+    assert '"7"' in mix.etag.values()  # a guarded site's ETag is the one its PATCH answered

@@ -3,144 +3,63 @@
 Both functions take ids, reload everything, and are safe to run twice: a target already at
 its wanted revision is a no-op, and creates are idempotent in the connectors. No database
 transaction is held open across an HTTP call: load (short transaction), call the platform,
-record (short transaction). What to do next comes back as a `Next` for the job layer (arq or
-the in-process runner) to schedule.
+record (short transaction, `outcomes`). What to do next comes back as a `Next` for the job
+layer (arq or the in-process runner) to schedule.
+
+Every platform call (push, read-back, removal) goes through `_admit` then `_paced`: the first
+HTTP call's quota slot is booked up front (or the job deferred), every further call takes a
+token of its own (`service.sync.limiter.CallPacer`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import random
 import time
-from dataclasses import dataclass, field
-from types import SimpleNamespace
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
 from typing import Any
-
-import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from connectors.base import (
     ActionRequired,
     Channel,
-    Connector,
     ConnectorError,
     PushContext,
-    ReadBack,
-    Rejected,
     Removable,
     RetryableError,
     unmet_requirements,
 )
+from connectors.http import PACER
 from connectors.registry import CONNECTORS
 from schemas import Establishment
 from schemas.sync import OnPlatforms
-from service import events
-from service import metrics
 from service.db import unit_of_work
-from service.models import EstablishmentRow, PlatformConnection, SyncTarget, utcnow
-from service.platforms.credentials import CredentialsError, decrypt
-from service.platforms.endpoints import base_url, connector_options
-from service.settings import Settings
-from connectors.http import PACER
-from service.sync.limiter import CallPacer, Limit, Limiter, acquire
+from service.models import EstablishmentRow, PlatformConnection, utcnow
+from service.platforms.credentials import CredentialsError
 from service.sync import channels, deletion
 from service.sync import repository as repo
+from service.sync.common import (
+    ACTIVE,
+    VERIFIED,
+    Deps,
+    Loaded,
+    Next,
+    backoff,
+    changed_keys,
+    request_id,
+    shared_limit,
+    throttled_message,
+)
+from service.sync.limiter import CallPacer, Limit, acquire
+from service.sync.outcomes import defer, nothing_to_send, record_push, record_remove, record_verify
 from service.sync.quotas import quotas_for
 
+# callers import these from here (the worker, the runner, feeds, campaigns, tests)
+__all__ = ["Deps", "Next", "backoff", "changed_keys", "push", "push_and_read_back", "request_id",
+           "throttled_message", "verify"]
+
 log = logging.getLogger("vitrine.sync")
-ACTIVE = ("pending", "in_progress")
-VERIFIED = ("awaiting_review", "live", "drifted")
 
 
-@dataclass
-class Next:
-    """What the job layer should schedule after this run."""
-
-    push_in: float | None = None  # run the push job again after this many seconds
-    verify_in: float | None = None  # read the listing back after this many seconds
-    feed_in: float | None = None  # deliver the organisation's feed to this platform after this many seconds
-    feed_org: int | None = None
-    # the read-back due now, with what it needs (target id, remote id, pushed payload, connection,
-    # drift policy): the push job runs it at once without loading them again
-    read_back: tuple[int, str, dict[str, Any], PlatformConnection, str] | None = field(
-        default=None, repr=False, compare=False)
-
-
-@dataclass
-class Deps:
-    sessionmaker: async_sessionmaker[AsyncSession]
-    client: httpx.AsyncClient
-    limiter: Limiter
-    settings: Settings
-    _connectors: dict[tuple[int, Any], Connector] = field(default_factory=dict)
-
-    def connector(self, connection: PlatformConnection) -> Connector:
-        """One connector per connection version, so token caches live across jobs."""
-        key = (connection.id, connection.updated_at)  # type: ignore[assignment]
-        if key not in self._connectors:
-            cls = CONNECTORS[connection.platform]
-            url = base_url(self.settings, connection)
-            metrics.register_base_url(url, connection.platform)
-            self._connectors[key] = cls(self.client, url, decrypt(connection.credentials, self.settings),
-                                        connector_options(self.settings, connection))
-        return self._connectors[key]
-
-
-def request_id(org_id: int, store_code: str, platform: str) -> str:
-    """Stable per establishment and platform, ≤ 50 characters (Google's requestId limit)."""
-    return "vitrine-" + hashlib.sha256(f"{org_id}:{store_code}:{platform}".encode()).hexdigest()[:40]
-
-
-def changed_keys(previous: dict[str, Any] | None, payload: dict[str, Any]) -> list[str]:
-    """Top-level keys that differ; keys starting with `_` are a connector's bookkeeping (photo
-    ids: `connectors.common.photos`), stored with the pushed payload and never diffed."""
-    if previous is None:
-        return sorted(k for k in payload if not k.startswith("_"))
-    return sorted(k for k in payload.keys() | previous.keys() if not k.startswith("_")
-                  and previous.get(k) != payload.get(k))
-
-
-def backoff(settings: Settings, attempt: int, retry_after: float | None) -> float:
-    """Exponential backoff with jitter, or the platform's own wait when longer, capped by
-    `sync_max_platform_wait` (a Facebook 80001 once parked sites for 24 h): the next attempt
-    probes the platform again and gets a fresh wait if it is still throttled."""
-    delay = min(settings.sync_backoff_max, settings.sync_backoff_base * 2 ** max(0, attempt - 1))
-    delay = delay * (0.5 + random.random() / 2)  # jitter: spreads a thundering herd
-    return max(delay, min(retry_after or 0.0, settings.sync_max_platform_wait))
-
-
-def throttled_message(platform: str, message: str, until: datetime) -> str:
-    """What the status says while a throttled push waits: `throttled by Facebook until …Z: …`."""
-    name = CONNECTORS[platform].info.name if platform in CONNECTORS else platform
-    return f"throttled by {name} until {until.astimezone(UTC).isoformat(timespec='seconds')}: {message}"
-
-
-@dataclass
-class _Loaded:
-    target_id: int
-    org_id: int
-    revision: int
-    record: Establishment
-    connection: PlatformConnection
-    remote_id: str | None
-    remote_version: str | None
-    pushed: dict[str, Any] | None
-    attempts: int
-    policy: str  # the organisation's drift policy
-    status_before: str = "pending"  # the status this push claimed the target from
-    deleted: OnPlatforms | None = None  # the site was deleted: carry out this choice (close | remove)
-
-    @property
-    def may_exist(self) -> bool:
-        """Whether an earlier push may have created the listing (`PushContext.may_exist`): one
-        failed, or died mid-way (claimed, `in_progress`, with no failure recorded)."""
-        return self.attempts > 0 or self.status_before == "in_progress" or self.remote_id is not None
-
-
-async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _Loaded | None:
+async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> Loaded | None:
     async with unit_of_work(deps.sessionmaker) as session:
         found = await repo.target_for_push(session, establishment_id, platform)  # one query, target locked
         if found is None:
@@ -169,7 +88,7 @@ async def _load_for_push(deps: Deps, establishment_id: int, platform: str) -> _L
                 return None  # a new revision (the category added) wants a push again
             target.status, target.updated_at = "in_progress", now
             remote_id = target.remote_id or record.platform_ids.get(platform)
-            loaded = _Loaded(target.id, target.organisation_id, row.revision, record, connection,
+            loaded = Loaded(target.id, target.organisation_id, row.revision, record, connection,
                              remote_id, target.remote_version, target.pushed if target.remote_id else None,
                              target.attempts, policy or "report", status_before, deleted)
         await repo.save_target(session, target)
@@ -188,84 +107,74 @@ async def push(deps: Deps, establishment_id: int, platform: str) -> Next:
     try:
         connector = deps.connector(loaded.connection)
     except CredentialsError as exc:
-        await _record_push(deps, loaded, None, ActionRequired(str(exc)), 0, [], {})
+        await record_push(deps, loaded, ActionRequired(str(exc)), 0, [], {})
         return Next()
     rendering = connector.render(loaded.record)
     changed = changed_keys(loaded.pushed, rendering.payload)
     if loaded.deleted == OnPlatforms.remove:
-        return await _remove(deps, loaded, connector)  # type: ignore[arg-type]
+        return await _remove(deps, loaded, connector, establishment_id)  # type: ignore[arg-type]
     if loaded.remote_id and loaded.pushed is not None and not changed:
-        return await _nothing_to_send(deps, loaded, rendering.unsupported)
+        return await nothing_to_send(deps, loaded, rendering.unsupported)
     info = connector.info
     limits = [Limit(f"{platform}:{loaded.connection.id}:loc:{loaded.remote_id}", q)
               for q in [quotas_for(deps.settings, platform)[1]] if q and loaded.remote_id]
-    shared = _shared_limit(deps, platform, loaded.connection)
+    shared = shared_limit(deps, platform, loaded.connection)
     limits += [shared] if shared else []
-    slept = await acquire(deps.limiter, limits, deps.settings.sync_max_wait)
-    if slept is not None and slept < 0:
-        await _defer(deps, loaded.target_id, -slept, restore=loaded.status_before)
-        return Next(push_in=-slept)
+    deferred = await _admit(deps, loaded.target_id, limits, restore=loaded.status_before)
+    if deferred is not None:
+        return Next(push_in=deferred)
     ctx = PushContext(loaded.record.store_code, loaded.remote_id, loaded.remote_version, loaded.pushed,
                       changed, request_id(loaded.org_id, loaded.record.store_code, platform), loaded.may_exist)
+    outcome, duration = await _paced(deps, platform, shared, lambda: connector.push(loaded.record, rendering, ctx),
+                                     "push", establishment_id)
+    return await record_push(deps, loaded, outcome, duration, changed, rendering.payload,
+                             unsupported=rendering.unsupported, expected=info.typical_delay)
+
+
+async def _remove(deps: Deps, loaded: Loaded, connector: Removable, establishment_id: int) -> Next:
+    """A deleted site with `on_platforms=remove`, on a platform whose API removes listings: paced
+    like a push, one quota token per HTTP call (a retried DELETE takes two)."""
+    platform = loaded.connection.platform
+    shared = shared_limit(deps, platform, loaded.connection)
+    deferred = await _admit(deps, loaded.target_id, [shared] if shared else [], restore=loaded.status_before)
+    if deferred is not None:
+        return Next(push_in=deferred)
+    remote_id: str = loaded.remote_id  # type: ignore[assignment]  # set: deletion.without_push settles the rest
+    outcome, duration = await _paced(deps, platform, shared, lambda: connector.remove(remote_id), "remove",
+                                     establishment_id)
+    return await record_remove(deps, loaded, outcome, duration)
+
+
+async def _admit(deps: Deps, target_id: int, limits: list[Limit], *, restore: str | None = None) -> float | None:
+    """Book the first HTTP call's slot on every limit (the admission). None when booked (after
+    sleeping until it is due); else the seconds the job was deferred by, nothing sent."""
+    slept = await acquire(deps.limiter, limits, deps.settings.sync_max_wait)
+    if slept is not None and slept < 0:
+        await defer(deps, target_id, -slept, restore=restore)
+        return -slept
+    return None
+
+
+async def _paced(deps: Deps, platform: str, shared: Limit | None, call: Callable[[], Awaitable[Any]], kind: str,
+                 establishment_id: int) -> tuple[Any, int]:
+    """Run one connector operation with a `CallPacer` set: one quota token per HTTP call, the
+    admission paying the first. Returns its answer (or the `ConnectorError` it raised) and its
+    duration in ms. A connector bug is logged with its traceback and retried like a transient error."""
     started = time.monotonic()
+    pacer = CallPacer(deps.limiter, shared, exempt=CONNECTORS[platform].info.quota_exempt)
+    token = PACER.set(pacer)
     outcome: Any
-    pacer = CallPacer(deps.limiter, shared, exempt=info.quota_exempt)
-    paced = PACER.set(pacer)  # one quota token per HTTP call (the admission above pays the first)
     try:
-        outcome = await connector.push(loaded.record, rendering, ctx)
-    except ConnectorError as exc:
-        outcome = exc
-    except Exception as exc:  # a connector bug: logged with its traceback, retried like a transient error
-        log.exception("sync.push.crashed platform=%s establishment=%s", platform, establishment_id)
-        outcome = RetryableError(f"internal error in the {platform} connector: {type(exc).__name__}: {exc}")
-    finally:
-        PACER.reset(paced)
-    log.debug("sync.push.calls platform=%s calls=%d exempt=%d", platform, pacer.calls, pacer.exempt_calls)
-    duration = int((time.monotonic() - started) * 1000)
-    return await _record_push(deps, loaded, outcome, duration, changed, rendering.payload,
-                              unsupported=rendering.unsupported, expected=info.typical_delay)
-
-
-async def _remove(deps: Deps, loaded: _Loaded, connector: Removable) -> Next:
-    """A deleted site with `on_platforms=remove`, on a platform whose API removes listings."""
-    shared = quotas_for(deps.settings, loaded.connection.platform)[0]
-    if shared:
-        slept = await acquire(deps.limiter, [Limit(f"{loaded.connection.platform}:{loaded.connection.id}", shared)],
-                              deps.settings.sync_max_wait)
-        if slept is not None and slept < 0:
-            await _defer(deps, loaded.target_id, -slept, restore=loaded.status_before)
-            return Next(push_in=-slept)
-    started = time.monotonic()
-    try:
-        outcome: Any = await connector.remove(loaded.remote_id)  # type: ignore[arg-type]
+        outcome = await call()
     except ConnectorError as exc:
         outcome = exc
     except Exception as exc:
-        log.exception("sync.remove.crashed platform=%s", loaded.connection.platform)
-        outcome = RetryableError(f"internal error in the {loaded.connection.platform} connector: {exc}")
-    if isinstance(outcome, ConnectorError) and not isinstance(outcome, ActionRequired):
-        return await _record_push(deps, loaded, outcome, int((time.monotonic() - started) * 1000), [], {})
-    async with unit_of_work(deps.sessionmaker) as session:
-        target = await repo.lock_target(session, loaded.target_id)
-        if target is None:
-            return Next()
-        attempt = _attempt(target.id, loaded.revision, "remove", utcnow(), int((time.monotonic() - started) * 1000))
-        if isinstance(outcome, ActionRequired):  # the platform refuses to remove this one: a person must
-            attempt.outcome, attempt.error = "action_required", outcome.message
-            deletion.ask_person(target, loaded.record.store_code, outcome.message)
-        else:  # gone: a revived site creates a new listing rather than update a removed one
-            deletion.settle(target, OnPlatforms.remove, outcome)
-            target.remote_id, target.pushed, target.remote_version = None, None, None
-        await repo.add_attempt(session, **vars(attempt))
-        await channels.mirror_derived(session, target)  # type: ignore[arg-type]
-        await repo.save_target(session, target)
-    return Next()
-
-
-def _shared_limit(deps: Deps, platform: str, connection: PlatformConnection) -> Limit | None:
-    """The platform's shared quota for this connection's credentials: every HTTP call takes a token."""
-    shared = quotas_for(deps.settings, platform)[0]
-    return Limit(f"{platform}:{connection.id}", shared) if shared else None
+        log.exception("sync.%s.crashed platform=%s establishment=%s", kind, platform, establishment_id)
+        outcome = RetryableError(f"internal error in the {platform} connector: {type(exc).__name__}: {exc}")
+    finally:
+        PACER.reset(token)
+    log.debug("sync.%s.calls platform=%s calls=%d exempt=%d", kind, platform, pacer.calls, pacer.exempt_calls)
+    return outcome, int((time.monotonic() - started) * 1000)
 
 
 async def _without_push(deps: Deps, establishment_id: int, platform: str, channel: Channel) -> Next:
@@ -306,117 +215,6 @@ async def _want_feed(deps: Deps, establishment_id: int, platform: str) -> Next:
         return Next(feed_in=deps.settings.feed_batch_seconds, feed_org=target.organisation_id)
 
 
-async def _defer(deps: Deps, target_id: int, seconds: float, *, restore: str | None = None) -> None:
-    """Try again in `seconds` (a quota slot too far out). `restore`: the status the target had
-    before this push claimed it: nothing was sent, so it stays what it was (a first push stays
-    `pending`, and its next try still knows no earlier push can have created the listing)."""
-    async with unit_of_work(deps.sessionmaker) as session:
-        target = await session.get(SyncTarget, target_id)
-        if target is not None:
-            target.next_attempt_at = utcnow() + timedelta(seconds=seconds)
-            if restore is not None and target.status == "in_progress":
-                target.status = restore
-
-
-async def _nothing_to_send(deps: Deps, loaded: _Loaded, unsupported: dict[str, str]) -> Next:
-    """The new revision changes nothing this platform shows (say, an email for Google)."""
-    async with unit_of_work(deps.sessionmaker) as session:
-        target = await repo.lock_target(session, loaded.target_id)
-        if target is None:
-            return Next()
-        target.pushed_revision = max(target.pushed_revision, loaded.revision)
-        target.status = target.detail.get("last_state", "live") if target.wanted_revision <= loaded.revision else "pending"
-        target.detail = {**target.detail, "unsupported": unsupported, "sent": []}
-        target.updated_at = utcnow()
-        await repo.save_target(session, target)
-        return Next(push_in=0) if target.status == "pending" else Next()
-
-
-async def _record_push(deps: Deps, loaded: _Loaded, outcome: Any, duration: int, changed: list[str],
-                       payload: dict[str, Any], unsupported: dict[str, str] | None = None,
-                       expected: timedelta | None = None) -> Next:
-    settings = deps.settings
-    async with unit_of_work(deps.sessionmaker) as session:
-        target = await repo.lock_target(session, loaded.target_id)
-        if target is None:
-            return Next()
-        now = utcnow()
-        attempt = _attempt(target.id, loaded.revision, "push", now, duration)
-        target.last_attempt_at, target.updated_at = now, now
-        nxt = Next()
-        if isinstance(outcome, ConnectorError):
-            attempt.http_status, attempt.error = outcome.http_status, outcome.message
-            target.last_error = outcome.message
-            if isinstance(outcome, RetryableError):
-                target.attempts += 1
-                attempt.outcome = "throttled" if outcome.throttled else "retry"
-                if target.attempts >= settings.sync_max_attempts:
-                    target.status, attempt.outcome = "failed", "gave_up"
-                    target.last_error = f"gave up after {target.attempts} attempts: {outcome.message}"
-                    target.next_attempt_at = None
-                else:
-                    delay = backoff(settings, target.attempts, outcome.retry_after)
-                    target.status, target.next_attempt_at = "in_progress", now + timedelta(seconds=delay)
-                    if outcome.throttled:
-                        target.last_error = throttled_message(target.platform, outcome.message, target.next_attempt_at)
-                    nxt.push_in = delay
-            elif isinstance(outcome, ActionRequired):
-                target.status, attempt.outcome, target.next_attempt_at = "action_required", "action_required", None
-                target.pushed_revision = loaded.revision
-            elif isinstance(outcome, Rejected):
-                target.status, attempt.outcome, target.next_attempt_at = "failed", "rejected", None
-                attempt.field_errors = [{"field": e.field, "message": e.message} for e in outcome.field_errors]
-                if outcome.field_errors:
-                    target.last_error = outcome.message + ": " + "; ".join(
-                        f"{e.field}: {e.message}" if e.field else e.message for e in outcome.field_errors)
-                target.detail = {**target.detail, "field_errors": attempt.field_errors}
-                target.pushed_revision = loaded.revision
-        else:
-            result = outcome
-            attempt.http_status = result.http_status
-            attempt.outcome = "created" if result.created else "sent"
-            target.remote_id = result.remote_id
-            target.remote_version = result.remote_version or target.remote_version
-            target.pushed = payload
-            target.pushed_revision = loaded.revision
-            target.attempts, target.last_error = 0, None
-            target.status = result.state
-            target.live_url = result.live_url or target.live_url
-            target.expected_by = now + expected if expected and result.state != "live" else None
-            target.detail = {"unsupported": unsupported or {}, "sent": changed, "last_state": result.state,
-                             **({"push": result.detail} if result.detail else {})}
-            if loaded.deleted is not None:
-                target.detail["deletion"] = deletion.note(loaded.deleted, "marked permanently closed")
-            verifiable = CONNECTORS[target.platform].info.verifiable
-            if verifiable:
-                delay = settings.verify_poll_seconds if result.state == "awaiting_review" else 0.0
-                target.next_attempt_at = now + timedelta(seconds=delay)
-                nxt.verify_in = delay
-            else:
-                target.next_attempt_at = None
-        await repo.add_attempt(session, **vars(attempt))
-        metrics.SYNC_ATTEMPTS.labels(target.platform, "push", attempt.outcome).inc()
-        if target.wanted_revision > target.pushed_revision and target.status not in ("in_progress",):
-            target.status = "pending"  # edited while we pushed: go again with the newest state
-            nxt.push_in = 0.0
-        inline = nxt.verify_in == 0 and nxt.push_in is None and target.status in VERIFIED and target.remote_id \
-            and target.pushed is not None
-        if inline:
-            # the read-back runs in this job (`push_and_read_back`): not due for the reconciler
-            # meanwhile, which would queue a second read-back of its own (a wasted request on the
-            # platform's quota); one killed before recording it is due again after the job timeout
-            target.next_attempt_at = now + timedelta(seconds=settings.sync_job_timeout)
-        await channels.mirror_derived(session, target)  # type: ignore[arg-type]
-        await events.target_status(session, target)
-        await repo.save_target(session, target)
-        if inline:
-            nxt.read_back = (target.id, target.remote_id, target.pushed, loaded.connection,  # type: ignore[assignment]
-                             loaded.policy)
-        log.info("sync.push.%s platform=%s store_code=%s revision=%s status=%s", attempt.outcome,
-                 target.platform, loaded.record.store_code, loaded.revision, target.status)
-        return nxt
-
-
 async def push_and_read_back(deps: Deps, establishment_id: int, platform: str) -> Next:
     """A push job: the push, then, when it landed live (read-back due now), the read-back in the
     same job rather than a job of its own (one queue round trip and one job less per listing)."""
@@ -451,90 +249,11 @@ async def _read_back(deps: Deps, establishment_id: int, platform: str, target_id
                      pushed: dict[str, Any], connection: PlatformConnection, policy: str) -> Next:
     # a read counts against the platform's shared quota like a write (Google counts every call of
     # a project), not against the per-listing one, which counts edits
-    shared = _shared_limit(deps, platform, connection)
-    if shared:
-        slept = await acquire(deps.limiter, [shared], deps.settings.sync_max_wait)
-        if slept is not None and slept < 0:
-            await _defer(deps, target_id, -slept)
-            return Next(verify_in=-slept)
-    started = time.monotonic()
-    paced = PACER.set(CallPacer(deps.limiter, shared, exempt=CONNECTORS[platform].info.quota_exempt))
-    try:
-        readback: ReadBack | ConnectorError = await deps.connector(connection).read_back(remote_id, pushed)
-    except ConnectorError as exc:
-        readback = exc
-    except Exception as exc:
-        log.exception("sync.verify.crashed platform=%s establishment=%s", platform, establishment_id)
-        readback = RetryableError(f"internal error in the {platform} connector: {exc}")
-    finally:
-        PACER.reset(paced)
-    duration = int((time.monotonic() - started) * 1000)
-    return await _record_verify(deps, target_id, readback, duration, policy)
-
-
-async def _record_verify(deps: Deps, target_id: int, rb: ReadBack | ConnectorError, duration: int,
-                         policy: str) -> Next:
-    settings = deps.settings
-    async with unit_of_work(deps.sessionmaker) as session:
-        target = await repo.lock_target(session, target_id)
-        if target is None or target.status not in VERIFIED:
-            return Next()
-        attempt = _attempt(target_id, target.pushed_revision, "verify", utcnow(), duration)
-        nxt = _apply_verify(target, attempt, rb, policy, settings)
-        await repo.add_attempt(session, **vars(attempt))
-        metrics.SYNC_ATTEMPTS.labels(target.platform, "verify", attempt.outcome).inc()
-        await channels.mirror_derived(session, target)  # type: ignore[arg-type]
-        await events.target_status(session, target)
-        await repo.save_target(session, target)
-        return nxt
-
-
-def _attempt(target_id: int, revision: int, kind: str, now: Any, duration: int) -> SimpleNamespace:
-    """A sync_attempt row to fill in, then insert (`repo.add_attempt`)."""
-    return SimpleNamespace(target_id=target_id, revision=revision, kind=kind, started_at=now, duration_ms=duration,
-                           outcome="ok", http_status=None, error=None, field_errors=None)
-
-
-def _apply_verify(target: repo.TargetRow, attempt: SimpleNamespace, rb: ReadBack | ConnectorError, policy: str,
-                  settings: Settings) -> Next:
-    now = attempt.started_at
-    target.updated_at = now
-    poll, drift_check = settings.verify_poll_seconds, settings.drift_check_seconds
-    if isinstance(rb, ConnectorError):
-        attempt.outcome, attempt.error, attempt.http_status = "error", rb.message, rb.http_status
-        if isinstance(rb, ActionRequired):
-            target.status, target.last_error, target.next_attempt_at = "action_required", rb.message, None
-            return Next()
-        target.next_attempt_at = now + timedelta(seconds=poll)
-        return Next(verify_in=poll)
-    attempt.http_status = rb.http_status
-    target.live_url = rb.live_url or target.live_url
-    target.remote_version = rb.remote_version or target.remote_version
-    drift = sorted(set(rb.mismatched) - set(rb.pending) | set(rb.third_party))
-    detail = {k: v for k, v in target.detail.items() if k not in ("drift", "pending")}
-    if rb.state in ("action_required", "failed"):
-        target.status, target.last_error, target.next_attempt_at = rb.state, rb.message, None
-        attempt.outcome = rb.state
-        target.detail = detail
-        return Next()
-    if drift:
-        attempt.outcome = "drifted"
-        target.detail = {**detail, "drift": drift}
-        if policy == "repair":
-            target.status = "pending"
-            target.pushed = {k: v for k, v in target.pushed.items() if k not in drift}  # type: ignore[union-attr]
-            target.last_error = f"drift repaired: {', '.join(drift)} re-sent"
-            return Next(push_in=0.0)
-        target.status, target.last_error = "drifted", f"the platform shows other values for {', '.join(drift)}"
-        target.next_attempt_at = now + timedelta(seconds=drift_check)
-        return Next(verify_in=drift_check)
-    if rb.state == "awaiting_review" or rb.pending:
-        attempt.outcome = "pending"
-        target.status, target.detail = "awaiting_review", {**detail, "pending": sorted(rb.pending)}
-        target.next_attempt_at = now + timedelta(seconds=poll)
-        return Next(verify_in=poll)
-    attempt.outcome = "live"
-    target.status, target.verified_at, target.last_error, target.expected_by = "live", now, None, None
-    target.detail = {**detail, "last_state": "live"}
-    target.next_attempt_at = now + timedelta(seconds=drift_check)
-    return Next(verify_in=drift_check)
+    shared = shared_limit(deps, platform, connection)
+    deferred = await _admit(deps, target_id, [shared] if shared else [])
+    if deferred is not None:
+        return Next(verify_in=deferred)
+    outcome, duration = await _paced(deps, platform, shared,
+                                     lambda: deps.connector(connection).read_back(remote_id, pushed),
+                                     "verify", establishment_id)
+    return await record_verify(deps, target_id, outcome, duration, policy)

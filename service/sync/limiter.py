@@ -8,8 +8,8 @@ the platform counts in (fixed or sliding) under its quota: throttled answers sta
 A reservation further away than `max_wait` is not booked: the caller defers the whole job
 instead of holding a worker slot (a site edited ten times a minute on Google, say).
 
-Per HTTP call: the engine books one slot before a push or a read-back (the admission, which may
-defer the job), then sets a `CallPacer` as `connectors.http.PACER` for the connector's calls:
+Per HTTP call: the engine books one slot before a push, a read-back or a removal (the admission,
+which may defer the job), then sets a `CallPacer` as `connectors.http.PACER` for the connector's calls:
 the first call uses the admission slot, every further call (an Apple lookup before its create,
 a Facebook read-back's second request, a retry) books its own slot on the platform's shared
 limit and waits for it. Calls the platform does not count (`PlatformInfo.quota_exempt`, e.g. a
