@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -10,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.auth import access, keys
 from service.auth import repository as repo
 from service.auth.access import Limit, Scope
+from service.db import after_commit
 from service.errors import ApiError, NotFound
 from service.models import ApiKey, Organisation, User, utcnow
 
@@ -89,14 +91,15 @@ async def list_api_keys(session: AsyncSession, who: Principal) -> list[tuple[Api
 
 
 async def revoke_api_key(session: AsyncSession, who: Principal | None, org_id: int, prefix: str) -> ApiKey:
-    """Revoke a key: it is refused from its next request on (each request reads the key row).
-    `who` None: the CLI, acting for the whole organisation."""
+    """Revoke a key: refused from its next request on in this process, within `KEY_CACHE_SECONDS`
+    in the others (see `authenticate`). `who` None: the CLI, acting for the whole organisation."""
     key = await repo.key_by_prefix(session, org_id, prefix)
     if key is None or (who is not None and not (who.role == "admin" and who.scope.unlimited)
                        and key.user_id != who.user_id):
         raise NotFound("API key", prefix)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        forget_keys(session)
     return key
 
 
@@ -108,19 +111,50 @@ def key_state(key: ApiKey) -> str:
     return "active"
 
 
+# A key's principal is kept `KEY_CACHE_SECONDS` by the process that checked it: reading the key,
+# its organisation and its user was a quarter of a simple GET's CPU. What can end a key's access
+# (a revocation, a disabled user) clears this process's cache once committed; another process
+# (a second API worker, the CLI) sees it within those seconds. Expiry is checked on every request.
+KEY_CACHE_SECONDS = 5.0
+_KEY_CACHE_MAX = 10_000
+_known: dict[str, tuple[float, datetime | None, Principal]] = {}
+_clock = time.monotonic
+
+
+def forget_keys(session: AsyncSession | None = None) -> None:
+    """Empty this process's key cache, after `session` commits when one is given."""
+    if session is None:
+        _known.clear()
+    else:
+        after_commit(session, _known.clear)
+
+
 async def authenticate(session: AsyncSession, presented: str) -> Principal | None:
     prefix = keys.parse_prefix(presented)
     if prefix is None:
         return None
+    digest, clock, now = keys.digest(presented), _clock(), utcnow()
+    cached = _known.get(digest)
+    if cached is not None and clock - cached[0] < KEY_CACHE_SECONDS and (cached[1] is None or cached[1] > now):
+        return cached[2]
+    principal, expires_at = await _authenticate(session, prefix, presented, now)
+    if principal is not None:
+        if len(_known) >= _KEY_CACHE_MAX:
+            _known.clear()
+        _known[digest] = (clock, expires_at, principal)
+    return principal
+
+
+async def _authenticate(session: AsyncSession, prefix: str, presented: str,
+                        now: datetime) -> tuple[Principal | None, datetime | None]:
     found = await repo.active_key(session, prefix)
     if found is None or not keys.matches(presented, found[0].key_hash):
-        return None
+        return None, None
     key, org, user = found
-    now = utcnow()
     if key.expires_at is not None and key.expires_at <= now:
-        return None
+        return None, None
     if key.user_id is not None and (user is None or user.disabled_at is not None):
-        return None
+        return None, None
     last = key.last_used_at
     if last is None or (now - last).total_seconds() > 60:
         key.last_used_at = now  # at most one write a minute per key, not one per request
@@ -130,7 +164,7 @@ async def authenticate(session: AsyncSession, presented: str) -> Principal | Non
     scope = access.scope_of(Limit.of(user.labels, user.store_codes) if user else None,
                             Limit.of(key.labels, key.store_codes))
     return Principal(org.id, org.name, key.id, key.prefix, role=role, scope=scope,  # type: ignore[arg-type]
-                     user_id=user.id if user else None, user_email=user.email if user else None)
+                     user_id=user.id if user else None, user_email=user.email if user else None), key.expires_at
 
 
 async def ensure_visible(session: AsyncSession, who: Principal, store_code: str) -> None:

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from service.auth import access
 from service.auth import repository as repo
 from service.auth.access import Limit
-from service.auth.service import Principal
+from service.auth.service import Principal, forget_keys
 from service.errors import ApiError, NotFound
 from service.models import Organisation, User, UserSession, utcnow
 
@@ -75,9 +75,11 @@ async def list_users(session: AsyncSession, org_id: int | None = None) -> list[U
 
 
 async def disable_user(session: AsyncSession, user: User) -> None:
-    """The user's sessions end now; their API keys are refused from the next request."""
+    """The user's sessions end now; their API keys are refused from the next request (within
+    `KEY_CACHE_SECONDS` on other API processes)."""
     user.disabled_at = user.disabled_at or utcnow()
     await repo.end_sessions(session, user_id=user.id)
+    forget_keys(session)
 
 
 async def reset_password(session: AsyncSession, user: User, password: str) -> None:

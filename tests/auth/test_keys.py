@@ -36,6 +36,7 @@ async def test_an_expired_key_is_refused(client: httpx.AsyncClient, org_id, sess
     async with unit_of_work(session_factory) as session:  # an hour passes
         row = await auth.repo.key_by_prefix(session, org_id, key.split("_")[1])
         row.expires_at = utcnow() - timedelta(seconds=1)
+    auth.forget_keys()  # (the cache checks the expiry it read; moving the expiry is this test's time travel)
     assert (await client.get("/api/v1/establishments", headers=bearer(key))).status_code == 401
     states = {k["prefix"]: k["state"] for k in (await client.get("/api/v1/keys")).json()}
     assert states[key.split("_")[1]] == "expired"
@@ -93,3 +94,18 @@ async def test_keys_are_stored_hashed(client: httpx.AsyncClient, org_id, session
         row = await auth.repo.key_by_prefix(session, org_id, created["prefix"])
         assert isinstance(row, ApiKey) and created["key"] not in row.key_hash
     assert created["read_only"] and created["state"] == "active"
+
+
+async def test_a_key_revoked_by_another_process_is_refused_within_the_cache_time(
+        client: httpx.AsyncClient, org_id, session_factory, monkeypatch):
+    """Each API process keeps a checked key `KEY_CACHE_SECONDS`: a revocation written by another
+    process (here: straight to the database) is seen once that time has passed."""
+    key = await make_user(session_factory, org_id, "ed@example.org", "editor")
+    assert (await client.get("/api/v1/establishments", headers=bearer(key))).status_code == 200
+    async with unit_of_work(session_factory) as session:
+        row = await auth.repo.key_by_prefix(session, org_id, key.split("_")[1])
+        row.revoked_at = utcnow()
+    assert (await client.get("/api/v1/establishments", headers=bearer(key))).status_code == 200  # still cached
+    later = auth._clock() + auth.KEY_CACHE_SECONDS + 0.1
+    monkeypatch.setattr(auth, "_clock", lambda: later)
+    assert (await client.get("/api/v1/establishments", headers=bearer(key))).status_code == 401
