@@ -208,3 +208,41 @@ async def test_the_embedded_runner_runs_one_change_in_the_first_round_behind_a_b
 async def test_the_embedded_runner_serves_organisations_in_turn(monkeypatch):
     order = await run_order(monkeypatch, [(A, 3), (B, 3), (C, 3)])
     assert order == [A, B, C] * 3
+
+
+async def test_a_real_worker_starts_the_change_at_its_first_free_slot(pool, dispatcher, redis_url):
+    """arq's own poll loop around the claim: A's 300 pushes queued first, B's one after, a worker
+    with 4 slots. B's push is among the first jobs started; every job runs once."""
+    from arq.worker import func
+
+    from service.sync.tasks import after_job
+    from service.worker import VitrineWorker
+
+    started: list[int] = []
+    done = asyncio.Event()
+
+    async def sync_push(ctx, establishment_id, platform):
+        started.append(establishment_id)
+        if len(started) == 301:
+            done.set()
+        await asyncio.sleep(0.01)
+
+    await enqueue(dispatcher, A, 300)
+    await enqueue(dispatcher, B, 1)
+    worker = VitrineWorker(functions=[func(sync_push, name="sync_push", keep_result=0)], queue_name=QUEUE,
+                           redis_pool=pool, max_jobs=4, poll_delay=0.01, keep_result=0, handle_signals=False,
+                           after_job_end=after_job, ctx={"dispatcher": dispatcher})
+    task = asyncio.create_task(worker.async_run())
+    try:
+        await asyncio.wait_for(done.wait(), 60)
+        for _ in range(500):  # the last jobs' after_job
+            if not await pool.zcard(QUEUE) and not await pool.hlen(fair.OWNER):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert site(B, 0) in started[:5]
+    assert sorted(started) == sorted([site(A, n) for n in range(300)] + [site(B, 0)])
+    # every job finished through after_job: nothing is left in the index or the rotation
+    assert await pool.hlen(fair.OWNER) == 0 and await pool.zcard(fair.ORGS) == 0
