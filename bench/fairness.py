@@ -96,7 +96,7 @@ async def change(run: Stack, b: Stack, i: int, phone: str) -> tuple[float, float
 
 
 async def run(quick: bool) -> list[Figure]:
-    backlog = 2000 if quick else 10_000
+    backlog = 1000 if quick else 10_000
     config = sandbox_config(quotas=False, instant=True)
     limits = json.dumps({"google": "off", "google:location": "off"})
     workers = {"rate_limits": limits, "verify_poll_seconds": "0.2", "sync_concurrency": str(CONCURRENCY)}
