@@ -171,6 +171,18 @@ async def test_the_reconciler_re_enqueueing_a_backlog_does_not_move_its_turn(poo
     assert [org_of(j) for j in await claim(pool, 2, now=now + 50)] == [B, A]
 
 
+async def test_the_reconciler_indexes_a_job_queued_without_its_organisation(pool, dispatcher):
+    """A job queued before the index existed (or by a path that did not know the organisation)
+    is claimable as work no organisation owns; the reconciler's re-enqueue gives it its turn."""
+    await dispatcher.schedule_many([("push", site(A, 0), "google", 0.0, None)])
+    a0 = job_id("push", site(A, 0), "google")
+    assert await pool.hget(fair.OWNER, a0) is None and await pool.zcard(fair.ORGS) == 0
+    assert await dispatcher.schedule_many([("push", site(A, 0), "google", 0.0, A)]) == 0  # the id is taken
+    assert await pool.hget(fair.OWNER, a0) == str(A).encode()
+    assert await pool.zscore(fair.INDEX + str(A), a0) == await pool.zscore(QUEUE, a0)
+    assert await claim(pool, 1, read=[]) == [a0]  # found by the fair pass alone
+
+
 # --- the embedded runner -------------------------------------------------------------------
 
 
