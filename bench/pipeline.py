@@ -408,6 +408,7 @@ class Stack:
     engine: Any
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    app: Any = None  # the in-process API, for a client of another organisation (`organisation`)
 
     def worker_env(self, **settings: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("VITRINE_")}
@@ -469,6 +470,19 @@ class Stack:
         async with self.engine.connect() as conn:
             return list((await conn.execute(text(sql), params)).all())
 
+    @contextlib.asynccontextmanager
+    async def organisation(self, name: str) -> AsyncIterator[Stack]:
+        """The same stack seen by a second organisation: its own API key and client."""
+        from service.auth.service import create_api_key, create_organisation
+        from service.db import unit_of_work
+
+        async with unit_of_work(self.app.state.sessionmaker) as session:
+            await create_organisation(session, name)
+            _, key = await create_api_key(session, name)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://vitrine",
+                                     timeout=300, headers={"Authorization": f"Bearer {key}"}) as client:
+            yield Stack(self.database_url, self.home, client, self.engine, app=self.app)
+
     async def connect(self, sandbox_url: str, platforms: Iterable[str]) -> None:
         from service.cli.demo import sandbox_connections
 
@@ -513,7 +527,7 @@ async def stack(**api_settings: Any) -> AsyncIterator[Stack]:
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://vitrine", timeout=300,
                                              headers={"Authorization": f"Bearer {key}"}) as client:
-                    run = Stack(url, home, client, engine)
+                    run = Stack(url, home, client, engine, app=app)
                     yield run
         finally:
             if run is not None:

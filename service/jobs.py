@@ -66,8 +66,9 @@ def compose(parts: Sequence[Tasks]) -> Tasks:
 
 
 class Dispatcher(Protocol):
-    async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
-        """Schedule a sync push for each (establishment_id, platform)."""
+    async def enqueue(self, jobs: Sequence[tuple[int, str]], organisation_id: int | None) -> None:
+        """Schedule a sync push for each (establishment_id, platform) of the organisation (the
+        executors serve organisations in turn; None: served as work no organisation owns)."""
 
     async def defer(self, job: str, args: tuple[Any, ...], *, job_id: str, when: datetime) -> None:
         """Run the declared job `job(ctx, *args)` at `when`; one job per `job_id` at a time."""

@@ -20,37 +20,20 @@ from service import metrics
 from service.db import make_engine, make_sessionmaker
 from service.settings import Settings, get_settings
 from service import jobs as dispatch
+from service.sync import fair
 from service.sync.engine import Deps
 from service.sync.limiter import RedisLimiter
 from service.sync.tasks import QUEUE, ArqDispatcher, after_job
 from service.tasks import all_tasks
 
 
-# Claim due jobs for the free slots in one round trip: a job is claimed as arq claims it (queued,
-# due, not in progress: its in-progress key is set with arq's timeout), the others are skipped.
-# KEYS[1]: the queue; ARGV: now (ms), in-progress key lifetime (ms), free slots, in-progress key
-# prefix, then the job ids read from the queue. Returns id, score, id, score...
-_CLAIM = """
-local claimed, room = {}, tonumber(ARGV[3])
-for i = 5, #ARGV do
-  if room <= 0 then break end
-  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score and tonumber(score) <= tonumber(ARGV[1]) and redis.call('EXISTS', ARGV[4] .. ARGV[i]) == 0 then
-    redis.call('PSETEX', ARGV[4] .. ARGV[i], ARGV[2], '1')
-    claimed[#claimed + 1] = ARGV[i]
-    claimed[#claimed + 1] = score
-    room = room - 1
-  end
-end
-return claimed
-"""
-
-
 class VitrineWorker(Worker):
-    """arq's worker, but starting jobs in one round trip per poll. arq claims each job id it read
-    with a WATCH/EXISTS/ZSCORE/MULTI exchange (four round trips), also for every id another
-    worker already runs; those exchanges share the event loop with the running jobs, and in a
-    fan-out they cap how fast jobs start. Running, retrying and finishing jobs is arq's own."""
+    """arq's worker, but starting jobs in one round trip per poll, fairly across organisations.
+    arq claims each job id it read with a WATCH/EXISTS/ZSCORE/MULTI exchange (four round trips),
+    also for every id another worker already runs; those exchanges share the event loop with the
+    running jobs, and in a fan-out they cap how fast jobs start. And it takes ids in score order,
+    so one organisation's backlog held every other's change: the claim (`fair.claim`, one Lua
+    call) serves the organisations in turn. Running, retrying and finishing jobs is arq's own."""
 
     _claim: Any = None
 
@@ -59,14 +42,14 @@ class VitrineWorker(Worker):
         if free <= 0 or not job_ids:
             return
         if self._claim is None:
-            self._claim = self.pool.register_script(_CLAIM)
-        claimed = await self._claim(keys=[self.queue_name], args=[
-            timestamp_ms(), int(self.in_progress_timeout_s * 1000), free, in_progress_key_prefix, *job_ids])
-        for raw_id, score in zip(claimed[::2], claimed[1::2]):
-            job_id = raw_id.decode() if isinstance(raw_id, bytes) else str(raw_id)
+            self._claim = self.pool.register_script(fair.CLAIM)
+        claimed = await fair.claim(self._claim, self.queue_name, now_ms=timestamp_ms(),
+                                   lease_ms=int(self.in_progress_timeout_s * 1000), free=free,
+                                   running_prefix=in_progress_key_prefix, read=job_ids)
+        for job_id, score in claimed:
             await self.sem.acquire()
             self.job_counter += 1
-            task = self.loop.create_task(self.run_job(job_id, int(float(score))))
+            task = self.loop.create_task(self.run_job(job_id, score))
             task.add_done_callback(lambda _: self._release_sem_dec_counter_on_complete())
             self.tasks[job_id] = task
 

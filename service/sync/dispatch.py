@@ -18,9 +18,10 @@ log = logging.getLogger(__name__)
 __all__ = ["current", "enqueue", "install"]
 
 
-async def enqueue(jobs: Sequence[tuple[int, str]]) -> None:
+async def enqueue(jobs: Sequence[tuple[int, str]], organisation_id: int) -> None:
+    """Queue a push of each (establishment_id, platform) of the organisation's sites."""
     dispatcher = current()
     if dispatcher is None:
         log.debug("sync.enqueue.deferred count=%d (no dispatcher: the reconciler will pick them up)", len(jobs))
         return
-    await dispatcher.enqueue(jobs)
+    await dispatcher.enqueue(jobs, organisation_id)

@@ -30,4 +30,5 @@ async def mark_wanted(session: AsyncSession, org_id: int, saved: Sequence[tuple[
     await repo.want(session, org_id, list(saved), platforms, utcnow(), force=force)
     # the (site, platform) jobs are built once committed, not held through the rest of the
     # transaction (an import of 100,000 sites on 20 platforms: 2,000,000 tuples)
-    after_commit(session, lambda: dispatch.enqueue([(est_id, platform) for est_id in ids for platform in platforms]))
+    after_commit(session, lambda: dispatch.enqueue([(est_id, platform) for est_id in ids for platform in platforms],
+                                                   org_id))

@@ -176,9 +176,11 @@ async def feed_sites(session: AsyncSession, org_id: int, platform: str) -> list[
     return [(t, e) for t, e in (await session.exec(query)).all()]
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[tuple[int, str, str]]:
-    """(establishment_id, platform, 'push'|'verify') for every target whose work is due."""
-    pushes = select(SyncTarget.establishment_id, SyncTarget.platform, SyncTarget.status).where(
+async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[tuple[int, str, str, int]]:
+    """(establishment_id, platform, 'push'|'verify', organisation_id) for every target whose work
+    is due (the organisation: its turn in the fair queue)."""
+    pushes = select(SyncTarget.establishment_id, SyncTarget.platform, SyncTarget.status,
+                    SyncTarget.organisation_id).where(
         or_(
             and_(col(SyncTarget.status).in_(("pending", "in_progress")),
                  or_(col(SyncTarget.next_attempt_at).is_(None), col(SyncTarget.next_attempt_at) <= now)),
@@ -187,7 +189,7 @@ async def due(session: AsyncSession, now: datetime, limit: int = 5000) -> list[t
         )
     ).limit(limit)
     rows = (await session.exec(pushes)).all()
-    return [(e, p, "push" if s in ("pending", "in_progress") else "verify") for e, p, s in rows]
+    return [(e, p, "push" if s in ("pending", "in_progress") else "verify", org) for e, p, s, org in rows]
 
 
 def _shown() -> Any:

@@ -2,7 +2,8 @@
 
 Used when no `VITRINE_REDIS_URL` is set (the demo, a single-machine install). Sync jobs are keyed
 like arq's (kind, establishment, platform): a key already queued is not queued twice, and a
-key requested while it runs runs once more afterwards, with the newest state. The other domains'
+key requested while it runs runs once more afterwards, with the newest state. Queued keys wait
+in a `FairQueue`: organisations are served in turn, as the arq worker's claim serves them. The other domains'
 jobs and every cron come from the composed declaration (`service/tasks.py`) the runner is given:
 this module knows no domain but sync.
 """
@@ -20,6 +21,7 @@ from service.jobs import Cron, Tasks
 from service.models import utcnow
 from service.sync import engine, feeds
 from service.sync.engine import Deps, Next
+from service.sync.fair import FairQueue, Scheduled
 
 log = logging.getLogger("vitrine.sync")
 Key = tuple[str, int, str]
@@ -33,7 +35,8 @@ class LocalRunner:
         self.ctx: dict[str, Any] = {"deps": deps, "dispatcher": self, "settings": deps.settings}
         self.debounce = debounce
         self.concurrency = concurrency
-        self._queue: asyncio.Queue[Key] = asyncio.Queue()
+        self._queue: FairQueue[Key] = FairQueue()
+        self._org: dict[Key, int] = {}  # a queued or running key's organisation
         self._scheduled: set[Key] = set()
         self._running: set[Key] = set()
         self._again: set[Key] = set()
@@ -55,17 +58,20 @@ class LocalRunner:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
-    async def enqueue(self, jobs: Sequence[tuple[int, str]]) -> None:
+    async def enqueue(self, jobs: Sequence[tuple[int, str]], organisation_id: int | None) -> None:
         for establishment_id, platform in jobs:
-            await self.schedule("push", establishment_id, platform, self.debounce)
+            await self.schedule("push", establishment_id, platform, self.debounce, organisation_id)
 
-    async def schedule_many(self, jobs: Sequence[tuple[str, int, str, float]]) -> int:
-        for kind, key, platform, delay in jobs:
-            await self.schedule(kind, key, platform, delay)
+    async def schedule_many(self, jobs: Sequence[Scheduled], *, finished: str | None = None) -> int:
+        for kind, key, platform, delay, org in jobs:
+            await self.schedule(kind, key, platform, delay, org)
         return len(jobs)
 
-    async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float) -> None:
+    async def schedule(self, kind: str, establishment_id: int, platform: str, delay: float,
+                       org: int | None = None) -> None:
         key = (kind, establishment_id, platform)
+        if org is not None:
+            self._org[key] = org
         if key in self._running:
             self._again.add(key)
             return
@@ -80,7 +86,7 @@ class LocalRunner:
             self._timers[key] = loop.call_later(delay, self._release, key)
         else:
             self._timers.pop(key, None)
-            self._queue.put_nowait(key)
+            self._queue.put_nowait(self._org.get(key), key)
 
     async def defer(self, job: str, args: tuple[Any, ...], *, job_id: str, when: datetime) -> None:
         """A declared job at `when`, once per `job_id` at a time (as arq refuses a taken id)."""
@@ -102,7 +108,7 @@ class LocalRunner:
 
     def _release(self, key: Key) -> None:
         self._timers.pop(key, None)
-        self._queue.put_nowait(key)
+        self._queue.put_nowait(self._org.get(key), key)
 
     @property
     def busy(self) -> int:
@@ -125,16 +131,24 @@ class LocalRunner:
                 nxt = Next(push_in=self.deps.settings.sync_backoff_base) if kind == "push" else Next()
             finally:
                 self._running.discard(key)
-            if key in self._again:
-                self._again.discard(key)
-                await self.schedule(kind, establishment_id, platform, 0.0)
-            if nxt.push_in is not None:
-                await self.schedule("push", establishment_id, platform, nxt.push_in)
-            if nxt.verify_in is not None:
-                await self.schedule("verify", establishment_id, platform, nxt.verify_in)
-            if nxt.feed_in is not None:
-                await self.schedule("feed", nxt.feed_org if nxt.feed_org is not None else establishment_id, platform,
-                                    nxt.feed_in)
+            await self._follow(key, nxt)
+
+    async def _follow(self, key: Key, nxt: Next) -> None:
+        """Schedule what the job asked for, in its organisation (a feed's key is its own)."""
+        kind, establishment_id, platform = key
+        org = self._org.get(key)
+        if key in self._again:
+            self._again.discard(key)
+            await self.schedule(kind, establishment_id, platform, 0.0, org)
+        if nxt.push_in is not None:
+            await self.schedule("push", establishment_id, platform, nxt.push_in, org)
+        if nxt.verify_in is not None:
+            await self.schedule("verify", establishment_id, platform, nxt.verify_in, org)
+        if nxt.feed_in is not None:
+            feed_org = nxt.feed_org if nxt.feed_org is not None else establishment_id
+            await self.schedule("feed", feed_org, platform, nxt.feed_in, feed_org)
+        if key not in self._scheduled:
+            self._org.pop(key, None)
 
     async def reconcile(self) -> int:
         """Run every cron once now (the sync reconciler and the domains' sweeps)."""

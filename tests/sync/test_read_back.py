@@ -25,7 +25,7 @@ def sandbox_config(sandbox_config):
 
 async def _due(session_factory) -> list[tuple[int, str, str]]:
     async with unit_of_work(session_factory) as session:
-        return await repo.due(session, utcnow())
+        return [(e, p, kind) for e, p, kind, _ in await repo.due(session, utcnow())]
 
 
 async def test_a_read_back_run_by_the_push_job_is_not_due_for_the_reconciler(client, sandbox, settings,

@@ -186,21 +186,22 @@ async def test_a_poll_claims_only_due_jobs_that_no_worker_runs(redis_url):
     from arq.utils import timestamp_ms
     from redis.asyncio import Redis
 
-    from service.worker import _CLAIM
+    from service.sync import fair
 
     redis = Redis.from_url(redis_url)
-    claim = redis.register_script(_CLAIM)
+    script = redis.register_script(fair.CLAIM)
     now = timestamp_ms()
     await redis.zadd("q", {"due": now - 10, "running": now - 20, "later": now + 60_000, "also-due": now - 5})
     await redis.set(in_progress_key_prefix + "running", b"1")
     ids = ["running", "later", "due", "finished-meanwhile", "also-due"]
 
-    first = await claim(keys=["q"], args=[now, 5_000, 1, in_progress_key_prefix, *ids])
-    assert first == [b"due", str(now - 10).encode()]
-    assert 0 < await redis.pttl(in_progress_key_prefix + "due") <= 5_000
+    async def claim(free: int) -> list[tuple[str, int]]:
+        return await fair.claim(script, "q", now_ms=now, lease_ms=5_000, free=free,
+                                running_prefix=in_progress_key_prefix, read=ids)
 
-    second = await claim(keys=["q"], args=[now, 5_000, 10, in_progress_key_prefix, *ids])
-    assert second == [b"also-due", str(now - 5).encode()]
+    assert await claim(1) == [("due", now - 10)]
+    assert 0 < await redis.pttl(in_progress_key_prefix + "due") <= 5_000
+    assert await claim(10) == [("also-due", now - 5)]
     assert not await redis.exists(in_progress_key_prefix + "later")
-    assert await claim(keys=["q"], args=[now, 5_000, 10, in_progress_key_prefix, *ids]) == []
+    assert await claim(10) == []
     await redis.aclose()
