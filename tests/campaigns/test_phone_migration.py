@@ -45,11 +45,10 @@ async def remote_ids(client, codes, platform="google") -> dict[str, str]:
     return out
 
 
+# In-process jobs are the embedded (SQLite) deployment; PostgreSQL runs arq workers, whose
+# campaign path tests/sync/test_worker.py covers. Every smaller campaign test runs on both.
+@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_120_site_migration_plans_an_eta_then_reaches_every_platform_that_takes_it(client, sandbox, backend):
-    if backend == "postgresql":
-        # In-process jobs are the embedded (SQLite) deployment; PostgreSQL runs arq workers, whose
-        # campaign path tests/sync/test_worker.py covers. Every smaller campaign test runs on both.
-        pytest.skip("the embedded runner at this scale is the SQLite deployment")
     platforms = await connect(client, sandbox.url)
     await seed(client, N)
     await quiet(client)

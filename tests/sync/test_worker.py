@@ -131,13 +131,12 @@ async def test_google_updated_field_drifts_then_repair_restores_it(client, sandb
     assert "https://www.clinique-du-parc.fr/" in text
 
 
+@pytest.mark.parametrize("backend", ["postgresql"])
 async def test_the_sample_workbook_reaches_live_through_arq(client, sandbox, worker, backend):
     """The bundled sample (114 valid sites) imported through the API, then synchronised by the
     worker. Quotas are not the subject here: the sandbox's and Vitrine's are raised alike.
     PostgreSQL only: arq workers are the production setup; with SQLite sixteen concurrent jobs
     queue on its single write lock (the embedded demo syncs the same sample on SQLite)."""
-    if backend == "sqlite":
-        pytest.skip("arq workers at this scale are a PostgreSQL deployment")
     from service.imports.sample import build_sample
 
     await sandbox_admin(sandbox, "PATCH", "/_sandbox/config", json={
