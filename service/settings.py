@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "vitrine"
@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     source_poll_seconds: float = 60.0  # how often due sources are looked for
     source_lock_seconds: float = 3600.0  # a run holding a source's lock longer is presumed dead
     events_seconds: int = 10  # how often the outbox is read and webhooks are sent
+    event_retention_days: float = Field(30.0, gt=0)  # settled events (and their deliveries) older are deleted
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base: float = 30.0  # seconds; doubles each attempt (5 s, 5 min, 30 min… in spirit)
     webhook_backoff_max: float = 6 * 3600.0
