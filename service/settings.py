@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     reconcile_seconds: int = 30
     feed_batch_seconds: float = 300.0  # changes wait this long to travel together in one feed file
     http_timeout_seconds: float = 20.0  # per platform request
-    user_agent: str | None = None  # sent on every platform request; default `Vitrine/<version> (+project URL)`
+    user_agent: str | None = None  # sent whole on every platform request, instead of the default below
+    # the URL of the default `Vitrine/<version> (+URL)`: your instance or a contact page; unset, the
+    # package's [project.urls] Homepage, and without one `Vitrine/<version> (self-hosted)`
+    user_agent_url: str | None = Field(None, pattern=r"^https?://[^\s()]+$", max_length=300)
     sync_job_timeout: int = 120  # a job running longer is cancelled; a killed worker's jobs resume after it
     rate_limits: dict[str, str] = {}  # {"google": "300/60"} overrides a platform's default quota
     google_base_url: str | None = None
