@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
-from importlib.metadata import PackageNotFoundError, version
+from importlib.metadata import PackageNotFoundError, metadata, version
 from typing import Any
 
 import httpx
@@ -29,23 +29,42 @@ Pacer = Callable[[str, str], Awaitable[None]]  # (method, url) -> returns once t
 PACER: ContextVar[Pacer | None] = ContextVar("vitrine_http_pacer", default=None)
 
 # Platforms ask every client to identify itself: the OSMF API usage policy blocks "the HTTP
-# library's default" User-Agent without notice, and Yelp, HERE and TomTom log it. The project URL
-# is the code's home; an operator adds a contact with VITRINE_USER_AGENT.
-PROJECT_URL = "https://github.com/vitrine-sync/vitrine"
+# library's default" User-Agent without notice, and Yelp, HERE and TomTom log it. The URL in it is
+# the operator's (VITRINE_USER_AGENT_URL: their instance, or a contact page), else the project's
+# home as the installed package's metadata names it (`[project.urls]` in pyproject.toml), else
+# none: a made-up address would point platforms at someone else.
+URL_KEYS = ("homepage", "repository", "source")
 
 
-def default_user_agent() -> str:
-    """`Vitrine/<version> (+<project URL>)`."""
+def project_url() -> str | None:
+    """The `Homepage` (or `Repository`, `Source`) of the installed package's `[project.urls]`."""
+    try:
+        entries = metadata("vitrine").get_all("Project-URL") or []
+    except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        return None
+    urls = {}
+    for entry in entries:  # "Homepage, https://…"
+        label, _, url = entry.partition(",")
+        urls.setdefault(label.strip().lower(), url.strip())
+    return next((urls[key] for key in URL_KEYS if urls.get(key)), None)
+
+
+def default_user_agent(url: str | None = None) -> str:
+    """`Vitrine/<version> (+<url>)`, the URL being `url`, else the project's; without either,
+    `Vitrine/<version> (self-hosted)`."""
     try:
         release = version("vitrine")
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
         release = "0"
-    return f"Vitrine/{release} (+{PROJECT_URL})"
+    url = url or project_url()
+    return f"Vitrine/{release} (+{url})" if url else f"Vitrine/{release} (self-hosted)"
 
 
-def make_client(timeout_seconds: float, *, user_agent: str | None = None, **kwargs: Any) -> httpx.AsyncClient:
-    """The one shared client every connector call goes through, with an identifying User-Agent."""
-    headers = {**kwargs.pop("headers", {}), "User-Agent": user_agent or default_user_agent()}
+def make_client(timeout_seconds: float, *, user_agent: str | None = None, user_agent_url: str | None = None,
+                **kwargs: Any) -> httpx.AsyncClient:
+    """The one shared client every connector call goes through, with an identifying User-Agent:
+    `user_agent` whole, or the default naming `user_agent_url`."""
+    headers = {**kwargs.pop("headers", {}), "User-Agent": user_agent or default_user_agent(user_agent_url)}
     return httpx.AsyncClient(timeout=httpx.Timeout(timeout_seconds, connect=5.0), headers=headers, **kwargs)
 
 

@@ -30,8 +30,10 @@ class SourceCreate(BaseModel):
     secrets: dict[str, str] = Field(default_factory=dict, description=(
         "token, username, password, client_cert, client_key, private_key: encrypted at rest, never shown"))
     atomic: bool = Field(True, description="true: one rejected row rejects the run; false: valid rows go in")
-    missing: Literal["report", "close"] = Field("report", description=(
-        "a site the source no longer lists: report it (default), or close it on the platforms"))
+    missing: Literal["report", "close", "remove", "leave"] = Field("report", description=(
+        "a site the source no longer lists: report it in the run (default), or delete it with this choice on the "
+        "platforms, as DELETE /establishments/{code}?on_platforms=…: close (permanently closed everywhere), "
+        "remove, leave (stop managing it)"))
     enabled: bool = True
 
 

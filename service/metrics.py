@@ -81,4 +81,5 @@ def platform_client(settings: Settings, limits: httpx.Limits | None = None) -> h
     """The shared platform client of a process: Vitrine's User-Agent, metered."""
     inner = httpx.AsyncHTTPTransport(limits=limits or httpx.Limits())
     return make_client(settings.http_timeout_seconds, user_agent=settings.user_agent,
+                       user_agent_url=settings.user_agent_url,
                        transport=MeteredTransport(inner))

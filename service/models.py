@@ -314,7 +314,7 @@ class Source(SQLModel, table=True):
     secrets: str | None = None  # Fernet token of a JSON object (token, password, client_cert…)
     schedule: str = Field(max_length=100)  # "every 30m", "every 6h", or a cron expression
     atomic: bool = True
-    missing: str = Field(default="report", max_length=16)  # report | close
+    missing: str = Field(default="report", max_length=16)  # report | close | remove | leave
     enabled: bool = True
     etag: str | None = Field(default=None, max_length=500)
     last_modified: str | None = Field(default=None, max_length=100)

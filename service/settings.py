@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "vitrine"
@@ -50,7 +50,10 @@ class Settings(BaseSettings):
     reconcile_seconds: int = 30
     feed_batch_seconds: float = 300.0  # changes wait this long to travel together in one feed file
     http_timeout_seconds: float = 20.0  # per platform request
-    user_agent: str | None = None  # sent on every platform request; default `Vitrine/<version> (+project URL)`
+    user_agent: str | None = None  # sent whole on every platform request, instead of the default below
+    # the URL of the default `Vitrine/<version> (+URL)`: your instance or a contact page; unset, the
+    # package's [project.urls] Homepage, and without one `Vitrine/<version> (self-hosted)`
+    user_agent_url: str | None = Field(None, pattern=r"^https?://[^\s()]+$", max_length=300)
     sync_job_timeout: int = 120  # a job running longer is cancelled; a killed worker's jobs resume after it
     rate_limits: dict[str, str] = {}  # {"google": "300/60"} overrides a platform's default quota
     google_base_url: str | None = None
@@ -65,6 +68,7 @@ class Settings(BaseSettings):
     source_poll_seconds: float = 60.0  # how often due sources are looked for
     source_lock_seconds: float = 3600.0  # a run holding a source's lock longer is presumed dead
     events_seconds: int = 10  # how often the outbox is read and webhooks are sent
+    event_retention_days: float = Field(30.0, gt=0)  # settled events (and their deliveries) older are deleted
     webhook_timeout_seconds: float = 10.0
     webhook_backoff_base: float = 30.0  # seconds; doubles each attempt (5 s, 5 min, 30 min… in spirit)
     webhook_backoff_max: float = 6 * 3600.0

@@ -57,10 +57,10 @@ async def get(session: AsyncSession, org_id: int, campaign_id: str, *, for_updat
     return (await session.exec(query)).first()
 
 
-async def page(session: AsyncSession, org_id: int, *, before: tuple[str, str] | None, limit: int) -> list[Campaign]:
+async def page(session: AsyncSession, org_id: int, *, before: tuple[datetime, str] | None, limit: int) -> list[Campaign]:
     query = select(Campaign).where(Campaign.organisation_id == org_id)
     if before is not None:
-        created, ident = datetime.fromisoformat(before[0]), before[1]
+        created, ident = before
         query = query.where(or_(col(Campaign.created_at) < created,
                                 (col(Campaign.created_at) == created) & (col(Campaign.id) < ident)))
     query = query.order_by(col(Campaign.created_at).desc(), col(Campaign.id).desc()).limit(limit)

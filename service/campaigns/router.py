@@ -14,7 +14,7 @@ from service.campaigns import service
 from service.campaigns.mapping import read_mapping
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse, validation_details
-from service.pagination import Page, decode_cursor, encode_cursor
+from service.pagination import CursorParam, NewestFirst, Page, StoreCodeKey, decode_cursor, encode_cursor
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 router = APIRouter(prefix="/campaigns", tags=["campaigns"],
@@ -66,9 +66,9 @@ async def holiday_closure(body: HolidayClosureRequest, request: Request, who: Pr
 
 @router.get("", response_model=Page[CampaignPublic])
 async def list_campaigns(session: SessionDep, who: PrincipalDep,
-                         cursor: Annotated[str | None, Query()] = None,
+                         cursor: CursorParam = None,
                          limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[CampaignPublic]:
-    rows = await service.list_page(session, who.organisation_id, decode_cursor(cursor), limit + 1)
+    rows = await service.list_page(session, who.organisation_id, decode_cursor(cursor, NewestFirst), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=[service.public(c) for c in rows],
@@ -83,11 +83,11 @@ async def get_campaign(campaign_id: str, session: SessionDep, who: PrincipalDep,
 
 @router.get("/{campaign_id}/sites", response_model=Page[CampaignSiteStatus])
 async def campaign_sites(campaign_id: str, session: SessionDep, who: PrincipalDep,
-                         cursor: Annotated[str | None, Query()] = None,
+                         cursor: CursorParam = None,
                          limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Page[CampaignSiteStatus]:
     """Each site: before → after, what the campaign did, and its status on every platform."""
     sites, statuses = await service.site_rows(session, who.organisation_id, campaign_id,
-                                              after=decode_cursor(cursor), limit=limit + 1)
+                                              after=decode_cursor(cursor, StoreCodeKey), limit=limit + 1)
     more = len(sites) > limit
     sites = sites[:limit]
     return Page(items=[CampaignSiteStatus(store_code=s.store_code, before=s.before, after=s.after,

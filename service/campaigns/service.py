@@ -511,7 +511,7 @@ async def all_site_rows(session: AsyncSession, org_id: int, campaign_id: str
         after = page[-1].store_code
 
 
-async def list_page(session: AsyncSession, org_id: int, before: tuple[str, str] | None, limit: int) -> list[Campaign]:
+async def list_page(session: AsyncSession, org_id: int, before: tuple[datetime, str] | None, limit: int) -> list[Campaign]:
     return await repo.page(session, org_id, before=before, limit=limit)
 
 

@@ -43,7 +43,9 @@ def source_add(name: str, kind: Annotated[str, typer.Option(help="json | csv | x
                secret: Annotated[list[str], typer.Option(help="token=…, username=…, password=… (encrypted)")] = [],
                known_hosts: Annotated[str | None, typer.Option(help="SFTP: the server's host key line")] = None,
                partial: Annotated[bool, typer.Option(help="Import the valid rows even when some are rejected")] = False,
-               missing: Annotated[str, typer.Option(help="report | close: a site the source no longer lists")] = "report",
+               missing: Annotated[str, typer.Option(help=(
+                   "report | close | remove | leave: a site the source no longer lists is reported, "
+                   "or deleted with that choice on the platforms"))] = "report",
                org: OrgOption = None) -> None:
     """Add a source."""
     try:

@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
-from pydantic import Field
 
 from schemas import Establishment, EstablishmentPublic
 from schemas.establishment import STORE_CODE_PATTERN, Status
@@ -16,15 +15,14 @@ from service.establishments import repository as repo
 from service.establishments import service
 from service.establishments.public import json_response, public_dict, record_response
 from service.establishments.service import Source
-from service.pagination import Page, decode_cursor, encode_cursor
+from service.pagination import CursorParam as Cursor
+from service.pagination import Page, PositiveId, StoreCodeKey, decode_cursor, encode_cursor
 from service.settings import get_settings
 
 router = APIRouter(prefix="/establishments", tags=["establishments"],
                    responses={401: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The ETag you read: 412 if it is stale.")]
 StoreCode = Annotated[str, Path(pattern=STORE_CODE_PATTERN, description="The site's store code")]
-Cursor = Annotated[str | None, Query(max_length=2048, description="`next_cursor` of the previous page")]
-RevisionNumber = Annotated[int, Field(ge=1)]
 _404 = {404: {"model": ErrorResponse}}
 _412 = {412: {"model": ErrorResponse, "description": "If-Match names an older revision"}}
 
@@ -48,7 +46,7 @@ async def list_establishments(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     rows = await repo.list_page(session, who.organisation_id, label=label, locality=locality, status=status,
-                                q=q, after=decode_cursor(cursor, str), limit=limit + 1, scope=who.scope)
+                                q=q, after=decode_cursor(cursor, StoreCodeKey), limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
     return json_response({"items": [public_dict(r) for r in rows],
@@ -135,9 +133,9 @@ async def delete_establishment(store_code: StoreCode, session: SessionDep, who: 
 @router.get("/{store_code}/revisions", response_model=Page[RevisionPublic], responses=_404)
 async def list_revisions(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
                          cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[RevisionPublic]:
+    before = decode_cursor(cursor, PositiveId)  # before any query: a bad cursor is a 400, not a 404
     row = await service.get_or_404(session, who.organisation_id, store_code)
-    revs = await repo.revisions(session, row.id, before=decode_cursor(cursor, RevisionNumber),  # type: ignore[arg-type]
-                                limit=limit + 1)
+    revs = await repo.revisions(session, row.id, before=before, limit=limit + 1)  # type: ignore[arg-type]
     more = len(revs) > limit
     revs = revs[:limit]
     items = [RevisionPublic.model_validate(r, from_attributes=True) for r in revs]

@@ -1,7 +1,7 @@
 """One spreadsheet row -> a candidate canonical record, the cleaning log, and the errors.
 
-`RowCleaner` is built once per sheet (columns grouped by field, hours parses memoised) and
-then called per row; it does no I/O. Fields are cleaned in a fixed order so that the country
+`RowCleaner` is built once per sheet (columns grouped by field, hours parses memoised in
+`hours_cells.HoursCells`) and then called per row; it does no I/O. Fields are cleaned in a fixed order so that the country
 is known before phones and postal codes. `validate` runs the canonical model and names the
 Excel column of each error.
 """
@@ -15,11 +15,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from schemas.establishment import DAYS, Establishment, Hours
+from schemas.establishment import Establishment, Hours
 from service.errors import loc_path
 from service.imports import values as v
 from service.imports import when
 from service.imports.headers import Column
+from service.imports.hours_cells import HoursCells
 from service.imports.managed import Paths, infer_category, with_placeholders
 from service.imports.reader import MAX_CELL_CHARS, Merge, cell_ref
 
@@ -98,10 +99,7 @@ class RowCleaner:
             self.path_columns.setdefault(path.split(".")[0], col)
         self.paths = {c.field: canonical_path(c.field) for c in columns}
         fields = set(self.paths)
-        self.days = [d for d in DAYS if fields & {f"hours.{d}", f"hours.{d}.open", f"hours.{d}.close"}]
-        self.week_cache: dict[str, Any] = {}
-        self.day_cache: dict[str, Any] = {}
-        self.rendered: dict[str, str] = {}
+        self.hours = HoursCells(fields, self.path_columns)
         self.hours_models: dict[str, Hours | None] = {}
 
     # --- reading the cells --------------------------------------------------------------
@@ -186,7 +184,7 @@ class RowCleaner:
         self._geo(r)
         self._phones(r, region)
         self._categories(r)
-        self._hours(r)
+        self.hours.clean(r)
         labels = [label for col, raw in self._items(r, "label", "labels")
                   for label in ([v.line(raw)] if col.field == "label" else v.label_list(raw))]
         if labels:
@@ -283,81 +281,6 @@ class RowCleaner:
         if key is not None:
             r.managed |= self.managed.fill_bit
         return key
-
-    def _hours(self, r: CleanRow) -> None:
-        week = self._one_hours(r)
-        days: dict[str, list[dict[str, str]]] = {}
-        for day in self.days:
-            path = f"hours.regular.{day}"
-            for col, raw in r.raw.get(f"hours.{day}", ()):
-                try:
-                    intervals = when.day_hours(raw, self.day_cache)
-                except v.CellError as exc:
-                    r.fail(col, path, str(exc))
-                    continue
-                r.log(col, path, raw, when.render_day(intervals))
-                days.setdefault(day, []).extend(intervals)
-            pair = self._open_close(r, day)
-            if pair:
-                days.setdefault(day, []).append(pair)
-        if days and len(days) < len(self.days) and week is None:
-            for day in self.days:  # a day column left empty is not a closed day
-                if day not in days and (col := self.path_columns.get(f"hours.regular.{day}")) is not None:
-                    r.note(col, f"hours.regular.{day}", None, None, "empty cell: no hours given for that day "
-                           "(a stored day is kept; a new site shows it closed); write x for closed")
-        hours: dict[str, Any] = {}
-        if week is not None or days:
-            regular = dict(week) if week else {day: [] for day in DAYS}
-            regular.update(days)
-            hours["regular"] = regular
-        special: list[dict[str, Any]] = []
-        for target, parse in (("hours.closures", when.closures), ("hours.special", when.special_hours)):
-            for col, raw in r.raw.get(target, ()):
-                try:
-                    periods = parse(raw) if target == "hours.closures" else parse(raw, self.day_cache)
-                except v.CellError as exc:
-                    r.fail(col, "hours.special", str(exc))
-                    continue
-                r.log(col, "hours.special", raw, None, shown="; ".join(when.render_period(p) for p in periods))
-                special.extend(periods)
-        if special:
-            hours["special"] = special
-        if hours:
-            r.candidate["hours"] = hours
-
-    def _one_hours(self, r: CleanRow) -> dict[str, list[dict[str, str]]] | None:
-        items = r.raw.get("hours")
-        if not items:
-            return None
-        col, raw = items[0]
-        try:
-            week = when.week_hours(raw, self.week_cache)
-        except v.CellError as exc:
-            r.fail(col, "hours.regular", str(exc))
-            return None
-        shown = self.rendered.get(raw)
-        if shown is None:
-            shown = self.rendered[raw] = when.render_week(week)
-        r.log(col, "hours.regular", raw, None, shown=shown)
-        return week
-
-    def _open_close(self, r: CleanRow, day: str) -> dict[str, str] | None:
-        ends = {}
-        for end in ("open", "close"):
-            items = r.raw.get(f"hours.{day}.{end}")
-            if items:
-                col, raw = items[0]
-                try:
-                    ends[end] = (col, when.clock(raw))
-                except v.CellError as exc:
-                    r.fail(col, f"hours.regular.{day}", str(exc))
-                    return None
-                r.log(col, f"hours.regular.{day}", raw, ends[end][1])
-        if len(ends) == 1:
-            col, _ = next(iter(ends.values()))
-            r.fail(col, f"hours.regular.{day}", f"{day}: an opening time needs a closing time (and the other way round)")
-            return None
-        return {"open": ends["open"][1], "close": ends["close"][1]} if ends else None
 
     def _photos(self, r: CleanRow) -> None:
         photos = []

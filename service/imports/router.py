@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Response, UploadFile
@@ -15,7 +14,7 @@ from service.errors import ApiError, ErrorDetail, ErrorResponse
 from service.imports import repository as repo
 from service.imports import service
 from service.imports.template import build_template
-from service.pagination import Page, decode_cursor, encode_cursor
+from service.pagination import CursorParam, NewestFirst, Page, RowNumber, decode_cursor, encode_cursor
 from service.settings import get_settings
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,16 +81,10 @@ async def download_template(_: PrincipalDep) -> Response:
 
 @router.get("", response_model=Page[ImportRunPublic])
 async def list_imports(session: SessionDep, who: PrincipalDep,
-                       cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+                       cursor: CursorParam = None,
                        limit: Annotated[int, Query(ge=1, le=200)] = 50) -> Page[ImportRunPublic]:
     """The organisation's imports, newest first (summaries; GET /imports/{id} has the rows)."""
-    after = decode_cursor(cursor)
-    before = None
-    if after is not None:
-        try:
-            before = (datetime.fromisoformat(after[0]), str(after[1]))
-        except (TypeError, ValueError, IndexError, KeyError):
-            raise ApiError(400, "invalid_cursor", "this cursor was not produced by this API", field="cursor") from None
+    before = decode_cursor(cursor, NewestFirst)
     runs = await repo.list_page(session, who.organisation_id, before=before, limit=limit + 1)
     more = len(runs) > limit
     runs = runs[:limit]
@@ -109,12 +102,10 @@ async def get_import(import_id: str, session: SessionDep, who: PrincipalDep) -> 
 @router.get("/{import_id}/rows", response_model=Page[RowReport], responses={404: {"model": ErrorResponse}})
 async def list_import_rows(import_id: str, session: SessionDep, who: PrincipalDep,
                            action: Annotated[RowAction | None, Query(description="Only rows of this action")] = None,
-                           cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page")] = None,
+                           cursor: CursorParam = None,
                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> Page[RowReport]:
     """A stored import's report rows in file order, a page at a time."""
-    after = decode_cursor(cursor)
-    if after is not None and not (isinstance(after, list) and len(after) == 1 and isinstance(after[0], int)):
-        raise ApiError(400, "invalid_cursor", "this cursor was not produced by this API", field="cursor")
+    after = decode_cursor(cursor, tuple[RowNumber])
     rows = await service.rows_page(session, who.organisation_id, import_id, action=action,
                                    after=after[0] if after else None, limit=limit + 1)
     more = len(rows) > limit

@@ -1,5 +1,10 @@
 """E-mail messages (plain text and HTML, every value escaped in the HTML) in French or English,
-and sending them over SMTP (stdlib smtplib in a thread; STARTTLS unless turned off)."""
+and sending them over SMTP (stdlib smtplib in a thread; STARTTLS unless turned off).
+
+One template for both languages: `build` lays out every message, `immediate` and `digest` say
+what goes in it, and every word a reader sees comes from `TEXT[language]` (the same keys and
+placeholders in each language, checked by tests/integrations/test_mail_templates.py). A new
+language is a new entry of `TEXT`, nothing else."""
 
 from __future__ import annotations
 
@@ -24,6 +29,7 @@ TEXT = {
         "status": {"action_required": "action requise", "failed": "en échec", "live": "en ligne",
                    "drifted": "modifié sur la plateforme"},
         "live_count": "{n} fiche(s) en ligne sur {p} plateforme(s)",
+        "site_changed": "{site} : {what}", "new_listing": "nouvelle fiche",
     },
     "en": {
         "immediate_subject": "Vitrine: {n} item(s) need your attention",
@@ -36,6 +42,7 @@ TEXT = {
         "status": {"action_required": "action required", "failed": "failed", "live": "live",
                    "drifted": "changed on the platform"},
         "live_count": "{n} listing(s) live on {p} platform(s)",
+        "site_changed": "{site}: {what}", "new_listing": "new listing",
     },
 }
 
@@ -55,6 +62,27 @@ def line(language: str, kind: str, payload: dict[str, Any]) -> str:
     if kind == "webhook.disabled":
         return t["webhook"].format(url=payload.get("url"), reason=payload.get("reason"))
     return f"{kind}: {payload}"
+
+
+def site_changed(language: str, name: str, code: str, fields: set[str], created: bool) -> str:
+    """A digest line: a site's fields changed over the week, or that it is new."""
+    t = TEXT[language]
+    return t["site_changed"].format(site=f"{name} ({code})", what=t["new_listing"] if created else ", ".join(sorted(fields)))
+
+
+def immediate(settings: Settings, to: str, language: str, lines: list[str]) -> EmailMessage:
+    """The grouped e-mail of what needs a person now."""
+    t = TEXT[language]
+    return build(settings, to, t["immediate_subject"].format(n=len(lines)), [("", lines)], t["immediate_intro"])
+
+
+def digest(settings: Settings, to: str, language: str, org: str, changed: list[str], live: tuple[int, int],
+           waiting: list[str]) -> EmailMessage:
+    """The weekly digest: what changed, what is live (listings, platforms), what waits on a person."""
+    t = TEXT[language]
+    sections = [(t["changed"], changed or [t["none"]]), (t["live"], [t["live_count"].format(n=live[0], p=live[1])]),
+                (t["waiting"], waiting or [t["none"]])]
+    return build(settings, to, t["digest_subject"].format(org=org), sections, t["digest_intro"].format(org=org))
 
 
 def build(settings: Settings, to: str, subject: str, sections: list[tuple[str, list[str]]], intro: str) -> EmailMessage:

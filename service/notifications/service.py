@@ -81,10 +81,8 @@ async def flush(sessionmaker: async_sessionmaker[AsyncSession], settings: Settin
             people = [r for r in await repo.recipients(session, org_id) if r.immediate]
             messages = []
             for person in people:
-                t = mail.TEXT[person.language]
                 lines = [mail.line(person.language, n.kind, n.payload) for n in _latest(items)]
-                messages.append(mail.build(settings, person.email, t["immediate_subject"].format(n=len(lines)),
-                                           [("", lines)], t["immediate_intro"]))
+                messages.append(mail.immediate(settings, person.email, person.language, lines))
             await mail.send(settings, messages)  # a failure rolls back: the items stay unsent
             now = utcnow()
             for item in items:
@@ -115,17 +113,13 @@ async def send_digests(sessionmaker: async_sessionmaker[AsyncSession], settings:
 
 async def digest(session: AsyncSession, settings: Settings, org_id: int, person: NotificationRecipient,
                  since: datetime) -> mail.EmailMessage:
-    t = mail.TEXT[person.language]
     org = await repo.org_name(session, org_id)
     changed = _changed_lines(person.language, await repo.changed_since(session, org_id, since))
-    live, platforms = await repo.live_counts(session, org_id)
+    live = await repo.live_counts(session, org_id)
     waiting = [mail.line(person.language, "listing.status_changed",
                          {"store_code": code, "name": name, "platform": platform, "status": status, "reason": reason})
                for code, name, platform, status, reason in await repo.waiting(session, org_id)]
-    sections = [(t["changed"], changed or [t["none"]]), (t["live"], [t["live_count"].format(n=live, p=platforms)]),
-                (t["waiting"], waiting or [t["none"]])]
-    return mail.build(settings, person.email, t["digest_subject"].format(org=org), sections,
-                      t["digest_intro"].format(org=org))
+    return mail.digest(settings, person.email, person.language, org, changed, live, waiting)
 
 
 def _latest(items: list[Notification]) -> list[Notification]:
@@ -147,7 +141,4 @@ def _changed_lines(language: str, revisions: list[tuple[str, str, str, list[dict
         _, fields, created = sites.get(code, (name, set(), False))
         fields |= {str(c.get("field", "?")) for c in changes}
         sites[code] = (name, fields, created or action == "create")
-    sep = " : " if language == "fr" else ": "
-    new = "nouvelle fiche" if language == "fr" else "new listing"
-    return [f"{name} ({code}){sep}" + (new if created else ", ".join(sorted(fields)))
-            for code, (name, fields, created) in sites.items()]
+    return [mail.site_changed(language, name, code, fields, created) for code, (name, fields, created) in sites.items()]

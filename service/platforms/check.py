@@ -44,7 +44,8 @@ async def check(platform: str, credentials: dict[str, str], options: dict[str, A
         return CheckResult(True, f"{info.name} has no API to probe ({info.channel.value}): nothing checked")
     url = base_url(settings, PlatformConnection(organisation_id=0, platform=platform, options=options))
     own = client is None
-    client = client or make_client(settings.http_timeout_seconds, user_agent=settings.user_agent)
+    client = client or make_client(settings.http_timeout_seconds, user_agent=settings.user_agent,
+                                   user_agent_url=settings.user_agent_url)
     try:
         connector = CONNECTORS[platform](client, url, credentials, options)
         await connector.read_back(PROBE_IDS.get(platform, PROBE_ID), {})

@@ -19,10 +19,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from schemas.integrations import SourceCreate, SourcePublic, SourceRunPublic, SourceRunResult
+from schemas.sync import OnPlatforms
 from service import metrics
 from service import events
 from service.db import unit_of_work
 from service.errors import ApiError, NotFound
+from service.establishments import service as establishments
 from service.imports.service import import_workbook
 from service.models import Source, SourceRun, utcnow
 from service.platforms.credentials import decrypt, encrypt
@@ -32,8 +34,10 @@ from service.sources import schedule, tabular
 from service.sources.fetch import Fetched, SourceError, check_url, fetch
 
 log = logging.getLogger("vitrine.sources")
-CLOSE_NOT_AVAILABLE = ("missing=close: closing sites on the platforms needs the deletion choices, which are not "
-                       "available yet in this version; the sites are reported only")
+# `missing`: what a run does with a site the source no longer lists. `report` lists it in the run
+# only; the others delete it in Vitrine with that deletion choice on the platforms (`close`:
+# permanently closed everywhere, `remove`, `leave`), exactly as DELETE /establishments/{code}.
+MISSING_CHOICES = {"close": OnPlatforms.close, "remove": OnPlatforms.remove, "leave": OnPlatforms.leave}
 
 
 def _options(body: SourceCreate) -> dict[str, Any]:
@@ -180,9 +184,9 @@ async def _record(session: AsyncSession, source: Source, got: Fetched | SourceEr
     run.counts = {"rows": summary.rows, "create": summary.create, "update": summary.update,
                   "unchanged": summary.unchanged, "rejected": summary.rejected}
     listed = await repo.imported_codes(session, report.id)
-    run.missing = sorted(await repo.current_codes(session, source.organisation_id) - listed)
-    if run.missing and source.missing == "close":
-        run.error = CLOSE_NOT_AVAILABLE
+    current = await repo.current_codes(session, source.organisation_id)
+    run.missing = sorted(current - listed)
+    await _delete_missing(session, source, run, report.outcome, len(current))
     run.finished_at = utcnow()
     source.state, source.last_error = "ok", None
     source.etag, source.last_modified = got.etag, got.last_modified  # type: ignore[union-attr]
@@ -191,6 +195,29 @@ async def _record(session: AsyncSession, source: Source, got: Fetched | SourceEr
     log.info("source.run.%s source=%s counts=%s missing=%s", run.outcome, source.name, run.counts, len(run.missing))
     metrics.SOURCE_RUNS.labels(run.outcome).inc()
     return SourceRunResult(unchanged=False, run=run_public(run))
+
+
+async def _delete_missing(session: AsyncSession, source: Source, run: SourceRun, outcome: str, current: int) -> None:
+    """Carry out `source.missing` on the sites the pull no longer lists, in the run's transaction:
+    each is deleted through the establishments' deletion (its revision, the choice queued for
+    every platform, the site in the status views until settled). Only a pull that was applied
+    deletes, and never more than half of the organisation's sites at once: a source answering
+    an empty or truncated list must not close a whole network (delete by hand if it is so)."""
+    choice = MISSING_CHOICES.get(source.missing)
+    if choice is None or not run.missing:
+        return
+    if outcome != "applied":
+        run.error = f"missing={source.missing}: nothing deleted, the import was {outcome}"
+        return
+    if 2 * len(run.missing) > current:
+        run.error = (f"missing={source.missing}: nothing deleted, the pull no longer lists {len(run.missing)} of "
+                     f"{current} sites (over half): check the source, or delete them through the API or the CLI")
+        return
+    who = establishments.Source("import", run.import_id)
+    for store_code in run.missing:
+        await establishments.delete(session, source.organisation_id, store_code, who, None, choice)
+    run.counts = {**run.counts, "deleted": len(run.missing)}
+    log.info("source.run.deleted source=%s on_platforms=%s count=%d", source.name, choice.value, len(run.missing))
 
 
 def _is_csv(source: Source) -> bool:

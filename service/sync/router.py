@@ -9,7 +9,7 @@ from schemas.establishment import possible_store_code
 from schemas.text import PlatformKey, QueryText, printable
 from service.deps import PrincipalDep, SessionDep
 from service.errors import ApiError, ErrorResponse, NotFound
-from service.pagination import Page, decode_cursor, encode_cursor
+from service.pagination import CursorParam, Key, Page, PositiveId, StoreCodeKey, decode_cursor, encode_cursor
 from service.platforms import repository as platforms_repo
 from service.sync import actions, outbox
 from service.sync import repository as repo
@@ -30,11 +30,11 @@ async def _establishment_id(session: SessionDep, org_id: int, store_code: str) -
 @router.get("/sync", response_model=Page[SyncTargetPublic])
 async def list_sync(session: SessionDep, who: PrincipalDep, platform: PlatformKey | None = None,
                     status: SyncStatus | None = None, label: QueryText | None = None,
-                    cursor: Annotated[str | None, Query(max_length=2048)] = None,
+                    cursor: CursorParam = None,
                     limit: Annotated[int, Query(ge=1, le=500)] = 100) -> Page[SyncTargetPublic]:
-    after = decode_cursor(cursor)
+    after = decode_cursor(cursor, tuple[StoreCodeKey, Key])
     rows = await repo.page(session, who.organisation_id, platform=platform, status=status, label=label,
-                           after=tuple(after) if after else None, limit=limit + 1, scope=who.scope)
+                           after=after, limit=limit + 1, scope=who.scope)
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=[public_row(t, code) for t, code in rows],
@@ -90,12 +90,13 @@ async def repair_drift(store_code: str, platform: str, session: SessionDep, who:
 @router.get("/establishments/{store_code}/sync/{platform}/attempts", response_model=Page[SyncAttemptPublic],
             responses={404: {"model": ErrorResponse}})
 async def list_attempts(store_code: str, platform: str, session: SessionDep, who: PrincipalDep,
-                        cursor: str | None = None,
+                        cursor: CursorParam = None,
                         limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[SyncAttemptPublic]:
+    before = decode_cursor(cursor, PositiveId)  # before any query: a bad cursor is a 400, not a 404
     rows = await repo.page(session, who.organisation_id, store_code=store_code, platform=platform, limit=1)
     if not rows:
         raise ApiError(404, "not_found", f"no sync target for {store_code!r} on {platform!r}")
-    found = await repo.attempts(session, rows[0][0].id, decode_cursor(cursor), limit + 1)  # type: ignore[arg-type]
+    found = await repo.attempts(session, rows[0][0].id, before, limit + 1)  # type: ignore[arg-type]
     more = len(found) > limit
     found = found[:limit]
     return Page(items=[SyncAttemptPublic.model_validate(a, from_attributes=True) for a in found],

@@ -1,5 +1,6 @@
 """Webhook jobs: hand the event outbox to its consumers (webhooks, e-mail notifications), then
-send the due deliveries; every `events_seconds`."""
+send the due deliveries, every `events_seconds`; and, hourly, delete the settled events older
+than `event_retention_days` (`retention.py`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from service import events, jobs
 from service.notifications import service as notifications
-from service.webhooks import service
+from service.webhooks import retention, service
 
 CONSUMERS = [service.fan_out, notifications.collect]
 
@@ -18,4 +19,10 @@ async def webhooks_dispatch_and_deliver(ctx: dict[str, Any]) -> int:
     return await service.deliver_due(deps.sessionmaker, deps.settings, deps.client)
 
 
-TASKS = jobs.Tasks(crons=(jobs.Cron(webhooks_dispatch_and_deliver, every=lambda s: float(s.events_seconds)),))
+async def events_purge(ctx: dict[str, Any]) -> int:
+    deps = ctx["deps"]
+    return await retention.purge_events(deps.sessionmaker, deps.settings)
+
+
+TASKS = jobs.Tasks(crons=(jobs.Cron(webhooks_dispatch_and_deliver, every=lambda s: float(s.events_seconds)),
+                          jobs.Cron(events_purge, every=lambda s: 3600.0)))

@@ -136,8 +136,15 @@ async def test_csv_and_xlsx_sources_and_missing_sites_reported(client, internal,
     internal.sites.pop()  # CLI-003 no longer listed
     xlsx_run = (await client.post("/api/v1/sources/xlsx/run")).json()["run"]
     assert xlsx_run["counts"]["unchanged"] == 2 and xlsx_run["missing"] == ["CLI-003"]
-    assert "not available yet" in xlsx_run["error"]  # missing=close needs the deletion choices
-    assert (await client.get("/api/v1/establishments/CLI-003")).status_code == 200  # reported, not touched
+    assert xlsx_run["counts"]["deleted"] == 1 and xlsx_run["error"] is None  # missing=close: deleted, closed
+    assert (await client.get("/api/v1/establishments/CLI-003")).status_code == 404
+    revisions = (await client.get("/api/v1/establishments/CLI-003/revisions")).status_code
+    assert revisions == 404  # a deleted site is gone from the API; its deletion is in its revisions (below)
+    async with unit_of_work(session_factory) as session:
+        row = (await session.exec(select(EstablishmentRow).where(EstablishmentRow.store_code == "CLI-003"))).one()
+        deletion = (await session.exec(select(Revision).where(Revision.establishment_id == row.id,
+                                                              Revision.action == "delete"))).one()
+    assert row.on_delete == "close" and deletion.source == "import" and deletion.source_ref == xlsx_run["import_id"]
     async with unit_of_work(session_factory) as session:
         done = (await session.exec(select(Event).where(Event.kind == "import.completed"))).all()
     assert sorted(e.payload["filename"] for e in done) == ["source:csv", "source:xlsx"]

@@ -1,0 +1,66 @@
+"""Retention of the event outbox: without it the `event` table (and the webhook delivery log
+hanging off it) grows by every status change, forever.
+
+An event is *settled* once it was handed to the consumers (`dispatched_at` set) and none of its
+webhook deliveries is still `pending`: each was delivered or finally given up (`failed`). A
+settled event older than `VITRINE_EVENT_RETENTION_DAYS` is deleted with its deliveries. An
+event not yet dispatched, or with a delivery still to send (a disabled endpoint's included, so
+re-enabling it still sends them), is never deleted, however old.
+
+Deletion goes in batches of `BATCH` events, one short transaction each, so a large backlog never
+holds long locks on the outbox the sync engine writes to; a run stops after `MAX_BATCHES` and
+the next run carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, exists, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from service.db import unit_of_work
+from service.models import Event, WebhookDelivery, utcnow
+from service.settings import Settings
+
+log = logging.getLogger("vitrine.webhooks")
+BATCH = 1000
+MAX_BATCHES = 100
+
+
+def _settled_before(cutoff: datetime):  # type: ignore[no-untyped-def]
+    """Events dispatched, created before `cutoff`, with no delivery still pending."""
+    pending = exists().where(and_(WebhookDelivery.event_id == Event.id,  # type: ignore[arg-type]
+                                  WebhookDelivery.status == "pending"))
+    return and_(col(Event.dispatched_at).is_not(None), col(Event.created_at) < cutoff, ~pending)
+
+
+async def _purge_batch(session: AsyncSession, cutoff: datetime, size: int) -> int:
+    ids = list((await session.execute(select(Event.id).where(_settled_before(cutoff))  # type: ignore[call-overload]
+                                      .order_by(Event.created_at).limit(size))).scalars())
+    if not ids:
+        return 0
+    await session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(ids),
+                                                        WebhookDelivery.status != "pending"))
+    # the condition again: a delivery redelivered since the SELECT keeps its event
+    done = await session.execute(delete(Event).where(col(Event.id).in_(ids), _settled_before(cutoff)))
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def purge_events(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
+                       now: datetime | None = None, *, batch: int = BATCH, max_batches: int = MAX_BATCHES) -> int:
+    """Delete the settled events older than the retention, in batches; returns how many went."""
+    cutoff = (now or utcnow()) - timedelta(days=settings.event_retention_days)
+    total = 0
+    for _ in range(max_batches):
+        async with unit_of_work(sessionmaker) as session:
+            deleted = await _purge_batch(session, cutoff, batch)
+        total += deleted
+        if deleted < batch:
+            break
+    if total:
+        log.info("events.purged count=%d older_than=%s", total, cutoff.isoformat())
+    return total
