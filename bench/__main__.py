@@ -27,7 +27,7 @@ from bench.report import Figure
 
 # name on the command line -> module
 BENCHMARKS = {"import": "bench.imports", "api": "bench.api", "fanout": "bench.fanout", "quota": "bench.quota",
-              "mixed": "bench.mixed", "fairness": "bench.fairness"}
+              "mixed": "bench.mixed", "fairness": "bench.fairness", "purge": "bench.outbox_purge"}
 PG_URL = os.environ.get("VITRINE_BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("VITRINE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 

@@ -381,7 +381,8 @@ class WebhookDelivery(SQLModel, table=True):
     each attempt (at, status code, duration, error)."""
 
     __tablename__ = "webhook_delivery"
-    __table_args__ = (UniqueConstraint("endpoint_id", "event_id"), Index("ix_webhook_delivery_due", "status", "next_attempt_at"))
+    __table_args__ = (UniqueConstraint("endpoint_id", "event_id"), Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+                      Index("ix_webhook_delivery_event", "event_id"))  # the outbox retention deletes by event
 
     id: int | None = Field(default=None, primary_key=True)
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", ondelete="CASCADE")
