@@ -1,4 +1,4 @@
-"""`python -m bench [--quick] [--only import,api,fanout,quota] [--json PATH]`
+"""`python -m bench [--quick] [--only import,api,fanout,quota,mixed,fairness,purge] [--json PATH]`
 
 Runs each benchmark module in turn (a module that is missing or raises becomes a figure that
 did not hold, with the error, and the run goes on), prints one table of every figure beside
