@@ -4,6 +4,7 @@ what Vitrine says, so a test never trusts Vitrine's own account of a push."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -69,3 +70,17 @@ async def listings(sandbox: Any) -> dict[str, dict[str, dict[str, Any]]]:
         "facebook": {p["store_code"] or p["store_number"]: p["fields"] for p in facebook if p["parent_id"]},
         "apple": {loc["locationDetails"]["partnersLocationId"]: loc["locationDetails"] for loc in apple},
     }
+
+
+async def assert_no_refusal_and_no_429(sandbox, platforms, at_least: int) -> dict:
+    """The sandbox's capture for `platforms`, printed for the record (`-s`): each platform got
+    more than `at_least` requests, refused none and answered none with 429."""
+    stats = await sandbox_admin(sandbox, "GET", "/_sandbox/stats")
+    capture = {p: {"requests": stats[p]["requests_total"], "refused": stats[p]["refused"],
+                   "answered_429": stats[p]["answered_429"]} for p in platforms}
+    print("\ncapture:", json.dumps(capture))
+    for platform in platforms:
+        assert stats[platform]["refused"] == 0, (platform, stats[platform]["refusals"])
+        assert stats[platform]["answered_429"] == 0, (platform, stats[platform]["by_status"])
+        assert stats[platform]["requests_total"] > at_least, (platform, stats[platform]["requests_total"])
+    return capture

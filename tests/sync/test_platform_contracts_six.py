@@ -12,13 +12,12 @@ printed (`-s`)."""
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
 from tests.establishments.factories import record
-from tests.sync.conftest import connect_all, sandbox_admin, wait_for
-from tests.sync.platform_views import sync_rows
+from tests.sync.conftest import connect_all, wait_for
+from tests.sync.platform_views import assert_no_refusal_and_no_429, sync_rows
 from tests.sync.test_platform_contracts import EDITS
 from tests.sync.test_worker import settings, worker  # noqa: F401  (fixtures)
 
@@ -81,11 +80,4 @@ async def test_the_workload_on_the_six_other_api_platforms_gets_no_refusal_and_n
         assert (await client.post(f"/api/v1/establishments/{deleted['remove']}/sync/{platform}/done")).status_code == 200
     assert (await client.get("/api/v1/sync/summary")).json()["totals"] == {"live": left * len(SIX)}
 
-    stats = await sandbox_admin(sandbox, "GET", "/_sandbox/stats")
-    capture = {p: {"requests": stats[p]["requests_total"], "refused": stats[p]["refused"],
-                   "answered_429": stats[p]["answered_429"]} for p in SIX}
-    print("\ncapture:", json.dumps(capture))
-    for platform in SIX:
-        assert stats[platform]["refused"] == 0, (platform, stats[platform]["refusals"])
-        assert stats[platform]["answered_429"] == 0, (platform, stats[platform]["by_status"])
-        assert stats[platform]["requests_total"] > len(sites) * 2  # the creates and the migration at least
+    await assert_no_refusal_and_no_429(sandbox, SIX, len(sites) * 2)  # the creates and the migration at least
