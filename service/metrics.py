@@ -28,6 +28,8 @@ PLATFORM_LATENCY = Histogram("vitrine_platform_request_seconds", "Platform reque
                              buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20))
 LIMITER_WAIT = Histogram("vitrine_limiter_wait_seconds", "Time spent waiting for a rate-limit slot.", ["platform"],
                          buckets=(0, 0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60))
+LIMITER_REBOOKED = Counter("vitrine_limiter_rebooked", "Rate-limit slots booked again because the caller woke too late "
+                           "for the one it had (a stalled event loop).", ["platform"])
 IMPORTS = Counter("vitrine_imports", "Imports (Excel, API, sources), by outcome.", ["outcome"])
 SOURCE_RUNS = Counter("vitrine_source_runs", "Scheduled pulls of internal sources, by outcome.", ["outcome"])
 WEBHOOK_DELIVERIES = Counter("vitrine_webhook_deliveries", "Webhook delivery attempts, by outcome.", ["outcome"])

@@ -15,6 +15,12 @@ a Facebook read-back's second request, a retry) books its own slot on the platfo
 limit and waits for it. Calls the platform does not count (`PlatformInfo.quota_exempt`, e.g. a
 token endpoint outside the quota) take none.
 
+A booked slot is a promise about when the call leaves. A caller woken later than `LATE` after
+its slot (an event loop that stalled: a long synchronous step, a starved CPU) books a new slot
+instead of sending: otherwise every call due during the stall would leave at once when it ends,
+and the platform would see a burst its window counts in full. The same holds for the admission
+slot when the connector's first counted call comes more than `LATE` after it.
+
 `RedisLimiter` keeps the state in Redis (a Lua script using Redis's own clock, so workers on
 several machines agree); `LocalLimiter` is the same algorithm in-process for embedded mode.
 """
@@ -30,7 +36,7 @@ from urllib.parse import urlsplit
 from redis.asyncio import Redis
 
 from connectors.base import Quota
-from service.metrics import LIMITER_WAIT
+from service.metrics import LIMITER_REBOOKED, LIMITER_WAIT
 
 SAFETY = 0.98  # run at 98 % of the documented rate: clocks and windows are never exact
 # a request may reach the platform this much later than its slot (event-loop lag, a connection
@@ -38,6 +44,10 @@ SAFETY = 0.98  # run at 98 % of the documented rate: clocks and windows are neve
 # windows (Apple's 15 a second: 10 a second, not 14.7, else a few late requests make 16 in a second;
 # 0.25 s of room still let 2 of 476 Apple calls be answered 429 on a loaded CI machine)
 JITTER = 0.5
+# a call woken this much after its slot books another one (half the room above, the other half
+# for sending); a loop stalled for good gives up rebooking after REBOOKS tries and sends
+LATE = JITTER / 2
+REBOOKS = 3
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,28 @@ class LocalLimiter:
             return wait
 
 
+async def take(limiter: Limiter, limit: Limit, max_wait: float) -> float | None:
+    """Book a slot on `limit` and sleep until it is due, booking again when woken more than
+    `LATE` after it (see the module docstring). The seconds slept, or None (nothing booked) when
+    the slot is more than `max_wait` away."""
+    slept = 0.0
+    for attempt in range(REBOOKS + 1):
+        wait = await limiter.reserve(limit, max_wait)
+        if wait is None:
+            return None
+        LIMITER_WAIT.labels(limit.key.split(":", 1)[0]).observe(wait)
+        due = time.monotonic() + wait
+        if wait > 0:
+            await asyncio.sleep(wait)
+            slept += wait
+        late = time.monotonic() - due
+        if late <= LATE:
+            return slept
+        if attempt < REBOOKS:
+            LIMITER_REBOOKED.labels(limit.key.split(":", 1)[0]).inc()
+    return slept
+
+
 async def acquire(limiter: Limiter, limits: list[Limit], max_wait: float) -> float | None:
     """Book a slot on every limit in turn and sleep until they are all due.
 
@@ -110,13 +142,10 @@ async def acquire(limiter: Limiter, limits: list[Limit], max_wait: float) -> flo
     nothing on the shared one."""
     slept = 0.0
     for limit in limits:
-        wait = await limiter.reserve(limit, max_wait)
-        if wait is None:
+        waited = await take(limiter, limit, max_wait)
+        if waited is None:
             return -max(limit.interval, max_wait)
-        LIMITER_WAIT.labels(limit.key.split(":", 1)[0]).observe(wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
-            slept += wait
+        slept += waited
     return slept
 
 
@@ -129,7 +158,8 @@ class CallPacer:
 
     `prepaid`: slots already booked for this job (the admission); `exempt`: URL path suffixes
     the platform does not count. `calls` counts the calls that took a token, `exempt_calls`
-    the others."""
+    the others. `admitted`: when the admission slot was due; a first counted call more than
+    `LATE` after it books a slot of its own."""
 
     limiter: Limiter
     limit: Limit | None
@@ -138,6 +168,7 @@ class CallPacer:
     calls: int = 0
     exempt_calls: int = 0
     slept: float = field(default=0.0)
+    admitted: float = field(default_factory=time.monotonic)
 
     async def __call__(self, method: str, url: str) -> None:
         if any(urlsplit(url).path.endswith(suffix) for suffix in self.exempt):
@@ -146,10 +177,8 @@ class CallPacer:
         self.calls += 1
         if self.prepaid > 0:
             self.prepaid -= 1
-            return
+            if time.monotonic() - self.admitted <= LATE:
+                return
         if self.limit is None:
             return
-        wait = await self.limiter.reserve(self.limit, ADMISSION_WAIT)
-        if wait:
-            await asyncio.sleep(wait)
-            self.slept += wait
+        self.slept += await take(self.limiter, self.limit, ADMISSION_WAIT) or 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 
 from connectors.base import Quota
 from connectors.http import PACER, request
-from service.sync.limiter import CallPacer, Limit, LocalLimiter
+from service.sync.limiter import LATE, CallPacer, Limit, LocalLimiter
 
 
 class CountingLimiter(LocalLimiter):
@@ -62,3 +63,45 @@ async def test_no_pacer_outside_the_engine() -> None:
     assert PACER.get() is None
     async with httpx.AsyncClient(transport=httpx.MockTransport(app)) as client:
         assert (await request(client, "GET", "https://x/")).status_code == 200
+
+
+async def test_calls_released_together_by_a_stalled_loop_leave_spaced() -> None:
+    """Calls due while the event loop was blocked do not all leave when it unblocks: each woken
+    more than LATE after its slot books another, so they go out about one interval apart."""
+    limiter = LocalLimiter()
+    limit = Limit("apple:1", Quota(15, 1))  # one call every 0.1 s
+    sent: list[float] = []
+
+    async def call() -> None:
+        pacer = CallPacer(limiter, limit, prepaid=0)
+        token = PACER.set(pacer)
+        try:
+            async with httpx.AsyncClient(transport=httpx.MockTransport(app)) as client:
+                await request(client, "GET", "https://apple/api/v1/orgs/1/locations/9")
+        finally:
+            PACER.reset(token)
+        sent.append(time.monotonic())
+
+    tasks = [asyncio.ensure_future(call()) for _ in range(20)]
+    await asyncio.sleep(0.02)  # every call has booked its slot and sleeps: 0, 0.1, ... 1.9 s
+    time.sleep(1.5)  # the loop stalls past fifteen of them (a long synchronous step)
+    await asyncio.gather(*tasks)
+    sent.sort()
+    # without rebooking, the fifteen calls due during the stall leave within a few ms of each
+    # other, and Apple sees nineteen in one second; with it, only those woken within LATE of
+    # their slot (LATE / interval of them) leave with the first one booked anew
+    assert max(sum(1 for t in sent if s <= t < s + 0.05) for s in sent) <= 1 + LATE / limit.interval + 1, sent
+    assert max(sum(1 for t in sent if s <= t < s + 1) for s in sent) <= 15, sent
+
+
+async def test_an_admission_slot_gone_stale_is_not_used() -> None:
+    """The admission's slot pays the first call only if that call comes within LATE of it."""
+    limiter = CountingLimiter()
+    pacer = CallPacer(limiter, Limit("apple:1", Quota(15, 1)), admitted=time.monotonic() - 2 * LATE)
+    token = PACER.set(pacer)
+    try:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(app)) as client:
+            await request(client, "GET", "https://x/api/v1/orgs/1/locations")
+    finally:
+        PACER.reset(token)
+    assert (pacer.calls, pacer.prepaid, limiter.reserved) == (1, 0, 1)
