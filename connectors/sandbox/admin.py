@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from .config import SandboxConfig
-from .core import ManualClock, Sandbox
+from .core import ManualClock, Sandbox, SlidingWindow
 
 
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -66,6 +66,9 @@ def admin_router(sandbox: Sandbox) -> APIRouter:
         out = {name: s.as_dict() for name, s in sandbox.stats.items()}
         for name in out:
             out[name]["burst_429_remaining"] = sandbox.burst[name]
+            # how close the busiest key came to each quota: {"window": 11} of Apple's 15 a second
+            out[name]["quota_peak"] = {attr: window.peak for attr, window in vars(sandbox.emulators[name]).items()
+                                       if isinstance(window, SlidingWindow)}
         return out
 
     @router.get("/clock")

@@ -89,6 +89,7 @@ class SlidingWindow:
 
     def __init__(self) -> None:
         self._hits: dict[str, deque[float]] = defaultdict(deque)
+        self.peak = 0  # the most hits one key had in a window (reported in /_sandbox/stats)
 
     def _trim(self, key: str, now: float, window: float) -> deque[float]:
         hits = self._hits[key]
@@ -107,6 +108,7 @@ class SlidingWindow:
         if len(hits) >= quota.count:
             return False
         hits.append(now)
+        self.peak = max(self.peak, len(hits))
         return True
 
     def retry_after(self, key: str, now: float, quota: QuotaConfig) -> float:

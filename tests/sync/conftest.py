@@ -1,7 +1,11 @@
 """A directory sandbox over real HTTP, and helpers to wait for sync states."""
 
 import asyncio
+import socket
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -43,6 +47,51 @@ def sandbox(sandbox_config):
     server = SandboxServer(sandbox_config).start()
     yield server
     server.stop()
+
+
+class SandboxProcess:
+    """The sandbox in a process of its own (`python -m connectors.sandbox.server`), as a platform
+    is on a machine of its own. For the workload tests that count the quota: in a thread of the
+    test's process, the sandbox stamps a request when the interpreter lets its thread run, so a
+    busy test process delays the stamps and bunches them, and the window counts calls that left
+    apart. Only its HTTP interface (``url``, ``/_sandbox``) is there."""
+
+    def __init__(self, config: SandboxConfig, workdir: Path):
+        self.config, self.workdir = config, workdir
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def __enter__(self) -> "SandboxProcess":
+        config = self.workdir / "sandbox-config.json"
+        config.write_text(self.config.model_dump_json())
+        with socket.socket() as probe:  # a free port; the sandbox binds it a moment later
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        log = (self.workdir / "sandbox.log").open("wb")
+        self.process = subprocess.Popen([sys.executable, "-m", "connectors.sandbox.server", "--port", str(port),
+                                         "--config", str(config)], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.url}/_sandbox/stats", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__(None, None, None)
+                raise RuntimeError(f"the sandbox process did not start: {(self.workdir / 'sandbox.log').read_text()}")
+            time.sleep(0.1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
 
 
 async def connect_all(client, sandbox_url: str, platforms=("google", "facebook", "apple")) -> None:

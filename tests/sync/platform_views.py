@@ -77,7 +77,7 @@ async def assert_no_refusal_and_no_429(sandbox, platforms, at_least: int) -> dic
     more than `at_least` requests, refused none and answered none with 429."""
     stats = await sandbox_admin(sandbox, "GET", "/_sandbox/stats")
     capture = {p: {"requests": stats[p]["requests_total"], "refused": stats[p]["refused"],
-                   "answered_429": stats[p]["answered_429"]} for p in platforms}
+                   "answered_429": stats[p]["answered_429"], "quota_peak": stats[p]["quota_peak"]} for p in platforms}
     print("\ncapture:", json.dumps(capture))
     for platform in platforms:
         assert stats[platform]["refused"] == 0, (platform, stats[platform]["refusals"])

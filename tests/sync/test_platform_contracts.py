@@ -11,7 +11,9 @@ site deleted with each choice (`close`, `remove`, `leave`). The photos are read 
 platform's API, the deletions from the sandbox's listings. Quotas: Apple's own 15 requests a second (an Apple create used to cost two calls
 for one token); Google's and Facebook's scaled to 50 a second on both sides (their real minute
 and day windows would make the run last an hour): what is tested is that Vitrine's pacing never
-exceeds what the platform allows, at whatever figure both sides agree on.
+exceeds what the platform allows, at whatever figure both sides agree on. The sandbox runs in a
+process of its own, as the platforms do (`SandboxProcess`): its windows count requests when
+they arrive, not when a busy test process gets round to them.
 
 The capture (requests per platform, refused, 429) is printed for the record (`-s`)."""
 
@@ -22,13 +24,19 @@ import datetime as dt
 import pytest
 
 from tests.establishments.factories import record
-from tests.sync.conftest import connect_all, wait_for
+from tests.sync.conftest import SandboxProcess, connect_all, wait_for
 from tests.sync.platform_views import assert_no_refusal_and_no_429, listings, photos, shown_photos, sync_rows
 from tests.sync.test_worker import PLATFORMS, settings, settled, worker  # noqa: F401  (fixtures)
 
 # what is checked is the requests each platform receives, not the database: run on PostgreSQL,
 # the production one, only (each run takes one to two minutes)
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"])]
+
+
+@pytest.fixture
+def sandbox(sandbox_config, tmp_path):  # noqa: F811
+    with SandboxProcess(sandbox_config, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

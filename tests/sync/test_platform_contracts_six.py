@@ -16,7 +16,7 @@ from __future__ import annotations
 import pytest
 
 from tests.establishments.factories import record
-from tests.sync.conftest import connect_all, wait_for
+from tests.sync.conftest import SandboxProcess, connect_all, wait_for
 from tests.sync.platform_views import assert_no_refusal_and_no_429, sync_rows
 from tests.sync.test_platform_contracts import EDITS
 from tests.sync.test_worker import settings, worker  # noqa: F401  (fixtures)
@@ -27,6 +27,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"
 SIX = ("bing", "foursquare", "here", "tomtom", "osm", "yelp")
 SCALED = ("here", "tomtom", "osm")
 CHOICES = ("close", "remove", "leave")
+
+
+@pytest.fixture
+def sandbox(sandbox_config, tmp_path):  # noqa: F811
+    with SandboxProcess(sandbox_config, tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

@@ -170,3 +170,16 @@ async def test_the_sandbox_records_each_request_user_agent(client) -> None:
     await client.get("/osm/api/0.6/nothing-here", headers={"User-Agent": "python-httpx/0.27"})
     stats = (await client.get("/_sandbox/stats")).json()["osm"]
     assert stats["user_agents"] == {default_user_agent(): 1, "python-httpx/0.27": 1}
+
+
+async def test_stats_report_how_close_the_busiest_key_came_to_each_quota(client: httpx.AsyncClient,
+                                                                         clock: ManualClock) -> None:
+    """`quota_peak`: the most requests one key had in a window, so a run can show its margin."""
+    await statuses(client, 3)
+    clock.advance(90)  # past Google's one-minute project window: the next ones start a new count
+    await statuses(client, 2)
+    peak = (await client.get("/_sandbox/stats")).json()["google"]["quota_peak"]
+    assert peak == {"project_window": 3, "edit_window": 0}
+    await client.post("/_sandbox/reset")
+    peak = (await client.get("/_sandbox/stats")).json()["google"]["quota_peak"]
+    assert peak == {"project_window": 0, "edit_window": 0}
