@@ -15,7 +15,7 @@ from service.establishments import repository as repo
 from service.establishments import service
 from service.establishments.public import json_response, public_dict, record_response
 from service.establishments.service import Source
-from service.pagination import CursorParam as Cursor
+from service.pagination import CursorParam
 from service.pagination import Page, PositiveId, StoreCodeKey, decode_cursor, encode_cursor
 from service.settings import get_settings
 
@@ -42,7 +42,7 @@ async def list_establishments(
     status: Annotated[Status | None, Query(description="Only sites with this status")] = None,
     q: Annotated[QueryText | None, Query(description="Search in name, store code and locality "
                                                      "(`%` and `_` are plain characters)")] = None,
-    cursor: Cursor = None,
+    cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     rows = await repo.list_page(session, who.organisation_id, label=label, locality=locality, status=status,
@@ -132,7 +132,7 @@ async def delete_establishment(store_code: StoreCode, session: SessionDep, who: 
 
 @router.get("/{store_code}/revisions", response_model=Page[RevisionPublic], responses=_404)
 async def list_revisions(store_code: StoreCode, session: SessionDep, who: PrincipalDep,
-                         cursor: Cursor = None, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[RevisionPublic]:
+                         cursor: CursorParam = None, limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Page[RevisionPublic]:
     before = decode_cursor(cursor, PositiveId)  # before any query: a bad cursor is a 400, not a 404
     row = await service.get_or_404(session, who.organisation_id, store_code)
     revs = await repo.revisions(session, row.id, before=before, limit=limit + 1)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import and_, delete, exists
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,3 +43,23 @@ async def due(session: AsyncSession, now: datetime, limit: int = 100
              .with_for_update(of=WebhookDelivery, skip_locked=True))  # type: ignore[arg-type]
     return [tuple(r) for r in (await session.exec(query)).all()]  # type: ignore[misc]
 
+
+def _settled_before(cutoff: datetime):  # type: ignore[no-untyped-def]
+    """Events dispatched, created before `cutoff`, with no delivery still pending."""
+    pending = exists().where(and_(WebhookDelivery.event_id == Event.id,  # type: ignore[arg-type]
+                                  WebhookDelivery.status == "pending"))
+    return and_(col(Event.dispatched_at).is_not(None), col(Event.created_at) < cutoff, ~pending)
+
+
+async def purge_settled_events(session: AsyncSession, cutoff: datetime, size: int) -> int:
+    """Delete up to `size` settled events created before `cutoff`, oldest first, with their
+    deliveries (`retention.py`); returns how many events went."""
+    ids = list((await session.execute(select(Event.id).where(_settled_before(cutoff))  # type: ignore[call-overload]
+                                      .order_by(Event.created_at).limit(size))).scalars())
+    if not ids:
+        return 0
+    await session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(ids),
+                                                        WebhookDelivery.status != "pending"))
+    # the condition again: a delivery redelivered since the SELECT keeps its event
+    done = await session.execute(delete(Event).where(col(Event.id).in_(ids), _settled_before(cutoff)))
+    return int(done.rowcount or 0)  # type: ignore[attr-defined]

@@ -17,37 +17,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, exists, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from service.db import unit_of_work
-from service.models import Event, WebhookDelivery, utcnow
+from service.models import utcnow
 from service.settings import Settings
+from service.webhooks import repository as repo
 
 log = logging.getLogger("vitrine.webhooks")
 BATCH = 1000
 MAX_BATCHES = 100
-
-
-def _settled_before(cutoff: datetime):  # type: ignore[no-untyped-def]
-    """Events dispatched, created before `cutoff`, with no delivery still pending."""
-    pending = exists().where(and_(WebhookDelivery.event_id == Event.id,  # type: ignore[arg-type]
-                                  WebhookDelivery.status == "pending"))
-    return and_(col(Event.dispatched_at).is_not(None), col(Event.created_at) < cutoff, ~pending)
-
-
-async def _purge_batch(session: AsyncSession, cutoff: datetime, size: int) -> int:
-    ids = list((await session.execute(select(Event.id).where(_settled_before(cutoff))  # type: ignore[call-overload]
-                                      .order_by(Event.created_at).limit(size))).scalars())
-    if not ids:
-        return 0
-    await session.execute(delete(WebhookDelivery).where(col(WebhookDelivery.event_id).in_(ids),
-                                                        WebhookDelivery.status != "pending"))
-    # the condition again: a delivery redelivered since the SELECT keeps its event
-    done = await session.execute(delete(Event).where(col(Event.id).in_(ids), _settled_before(cutoff)))
-    return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
 
 async def purge_events(sessionmaker: async_sessionmaker[AsyncSession], settings: Settings,
@@ -57,7 +37,7 @@ async def purge_events(sessionmaker: async_sessionmaker[AsyncSession], settings:
     total = 0
     for _ in range(max_batches):
         async with unit_of_work(sessionmaker) as session:
-            deleted = await _purge_batch(session, cutoff, batch)
+            deleted = await repo.purge_settled_events(session, cutoff, batch)
         total += deleted
         if deleted < batch:
             break
